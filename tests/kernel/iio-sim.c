@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iio-sim: software IIO converters on industrialio-buffer-dma, for testing
+ * userspace against the real IIO DMABUF ABI without hardware.
+ *
+ * The module registers two platform devices, "iio-sim-adc" and "iio-sim-dac",
+ * and a platform driver that turns each into an IIO device with one DMA
+ * buffer (input for the ADC, output for the DAC). A kernel thread per device
+ * stands in for the DMA controller: it completes the queued blocks in order,
+ * paced by sampling_frequency.
+ *
+ * ADC pattern: the value of channel c (its scan index) in sample s (counted
+ * from 0 at each buffer enable) is (s + c * 0x1000) truncated to the storage
+ * bits, little endian. A consumer can check every sample for loss,
+ * duplication, reordering and interleaving. Samples the ADC takes while no
+ * block is queued are lost, as on real hardware: the index moves on and
+ * sim_samples_lost counts them.
+ *
+ * DAC accounting: every byte of every block it consumes is folded into a
+ * running FNV-1a 64 checksum (sim_checksum) and counted (sim_bytes,
+ * sim_blocks). A cyclic block is consumed (and checksummed) once, then
+ * repeated at the sample rate until another block is queued or the buffer is
+ * disabled, and only then its fence is signalled; sim_cyclic_repeats counts
+ * the repetitions.
+ *
+ * Knobs, as IIO device attributes:
+ *   sim_free_run    1: ignore sampling_frequency, complete blocks at once
+ *   sim_stall       1: stop completing blocks (queued ones stay queued)
+ *   sim_fail_next   N: the next N DMABUF blocks fail with -EIO
+ *   sim_reset       write 1: zero the counters and the DAC checksum
+ * Hot-unplug is the driver core's own: write "iio-sim-adc" to
+ * /sys/bus/platform/drivers/iio-sim/unbind (and bind to bring it back).
+ *
+ * Layout, as module parameters: adc_channels/dac_channels (1..8),
+ * adc_bits/dac_bits (16 or 32 storage bits), adc_realbits (shift is
+ * storage minus real bits).
+ */
+
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/mod_devicetable.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+#include <linux/wait.h>
+
+#include <linux/iio/buffer-dma.h>
+#include <linux/iio/buffer_impl.h>
+#include <linux/iio/iio.h>
+#include <linux/iio/sysfs.h>
+
+#define SIM_MAX_CHANNELS	8
+#define SIM_CHANNEL_STEP	0x1000
+#define SIM_DEFAULT_RATE	1000000
+#define SIM_MAX_RATE		1000000000
+#define FNV64_OFFSET		0xcbf29ce484222325ULL
+#define FNV64_PRIME		0x00000100000001b3ULL
+
+static unsigned int adc_channels = 4;
+module_param(adc_channels, uint, 0444);
+MODULE_PARM_DESC(adc_channels, "ADC channel count (1..8)");
+static unsigned int adc_bits = 16;
+module_param(adc_bits, uint, 0444);
+MODULE_PARM_DESC(adc_bits, "ADC storage bits per sample (16 or 32)");
+static unsigned int adc_realbits;
+module_param(adc_realbits, uint, 0444);
+MODULE_PARM_DESC(adc_realbits, "ADC real bits per sample (0: storage bits)");
+static unsigned int dac_channels = 2;
+module_param(dac_channels, uint, 0444);
+MODULE_PARM_DESC(dac_channels, "DAC channel count (1..8)");
+static unsigned int dac_bits = 16;
+module_param(dac_bits, uint, 0444);
+MODULE_PARM_DESC(dac_bits, "DAC storage bits per sample (16 or 32)");
+
+struct sim_layout {
+	unsigned int channels;
+	unsigned int bits;
+	unsigned int realbits;
+};
+
+struct sim_buffer {
+	struct iio_dma_buffer_queue queue;
+	struct iio_dev *indio_dev;
+
+	/* Submitted blocks, oldest first; protected by queue.list_lock. */
+	struct list_head active;
+	/* The block the thread works on, outside the list. */
+	struct iio_dma_buffer_block *cur;
+	bool aborting;
+
+	struct task_struct *thread;
+	wait_queue_head_t wq;
+	wait_queue_head_t idle_wq;
+
+	/* Sample clock, owned by the thread. */
+	bool running;
+	bool dry;
+	ktime_t dry_since;
+	ktime_t base;
+	u64 samples_since_base;
+	u64 sample_index;
+};
+
+struct sim_state {
+	struct sim_buffer *buf;
+	bool output;
+	struct sim_layout layout;
+	struct iio_chan_spec channels[SIM_MAX_CHANNELS];
+
+	/* Knobs and counters; written from sysfs, read by the thread. */
+	u32 rate;
+	bool free_run;
+	bool stall;
+	atomic_t fail_next;
+
+	spinlock_t stats_lock;	/* the counters below */
+	u64 blocks;
+	u64 bytes;
+	u64 checksum;
+	u64 samples_lost;
+	u64 cyclic_repeats;
+	u64 underruns;
+	u64 failed;
+};
+
+static struct sim_buffer *to_sim_buffer(struct iio_buffer *buffer)
+{
+	return container_of(buffer, struct sim_buffer, queue.buffer);
+}
+
+static struct sim_state *sim_buffer_state(struct sim_buffer *sb)
+{
+	return iio_priv(sb->indio_dev);
+}
+
+static bool sim_is_output(struct sim_buffer *sb)
+{
+	return sb->queue.buffer.direction == IIO_BUFFER_DIRECTION_OUT;
+}
+
+/* Scan indices of the enabled channels, in scan order; returns their count. */
+static unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx)
+{
+	const unsigned long *mask = st->buf->indio_dev->active_scan_mask;
+	unsigned int n = 0, i;
+
+	if (!mask)
+		return 0;
+	for (i = 0; i < st->layout.channels; i++)
+		if (test_bit(i, mask))
+			idx[n++] = i;
+	return n;
+}
+
+/* Position in the ADC pattern: sample, enabled channel, byte of the value. */
+struct sim_cursor {
+	u64 sample;
+	unsigned int chan;
+	unsigned int byte;
+	unsigned int nen;
+	unsigned int bytes;
+	unsigned int idx[SIM_MAX_CHANNELS];
+};
+
+static u32 sim_cursor_value(const struct sim_cursor *cur)
+{
+	return (u32)(cur->sample + (u64)cur->idx[cur->chan] * SIM_CHANNEL_STEP);
+}
+
+static void sim_cursor_next(struct sim_cursor *cur)
+{
+	cur->byte = 0;
+	if (++cur->chan == cur->nen) {
+		cur->chan = 0;
+		cur->sample++;
+	}
+}
+
+static void sim_fill_chunk(struct sim_cursor *cur, u8 *p, size_t len)
+{
+	while (len) {
+		u32 v = sim_cursor_value(cur);
+
+		if (cur->byte == 0 && len >= cur->bytes) {
+			if (cur->bytes == 2)
+				put_unaligned_le16((u16)v, p);
+			else
+				put_unaligned_le32(v, p);
+			p += cur->bytes;
+			len -= cur->bytes;
+			sim_cursor_next(cur);
+			continue;
+		}
+		/* A value split across two chunks: byte by byte. */
+		*p++ = (u8)(v >> (8 * cur->byte));
+		len--;
+		if (++cur->byte == cur->bytes)
+			sim_cursor_next(cur);
+	}
+}
+
+static u64 sim_fnv1a(u64 hash, const u8 *p, size_t len)
+{
+	while (len--) {
+		hash ^= *p++;
+		hash *= FNV64_PRIME;
+	}
+	return hash;
+}
+
+/* Fills (ADC) or checksums (DAC) the first len bytes of a block. */
+static u64 sim_transfer(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
+			size_t len, struct sim_cursor *cur, u64 hash)
+{
+	bool output = sim_is_output(sb);
+	struct sg_mapping_iter miter;
+	size_t n;
+
+	if (!block->sg_table) {
+		if (output)
+			return sim_fnv1a(hash, block->vaddr, len);
+		sim_fill_chunk(cur, block->vaddr, len);
+		return hash;
+	}
+
+	sg_miter_start(&miter, block->sg_table->sgl, block->sg_table->orig_nents,
+		       output ? SG_MITER_FROM_SG : SG_MITER_TO_SG);
+	while (len && sg_miter_next(&miter)) {
+		n = min(len, miter.length);
+		if (output)
+			hash = sim_fnv1a(hash, miter.addr, n);
+		else
+			sim_fill_chunk(cur, miter.addr, n);
+		len -= n;
+	}
+	sg_miter_stop(&miter);
+	return hash;
+}
+
+/* Sleeps until @due, or until the buffer is aborted (or, with @until_queued, a block is queued). */
+static bool sim_wait_until(struct sim_buffer *sb, ktime_t due, bool until_queued)
+{
+	s64 left;
+
+	for (;;) {
+		if (READ_ONCE(sb->aborting) || kthread_should_stop())
+			return false;
+		if (until_queued && !list_empty(&sb->active))
+			return false;
+		left = ktime_to_ns(ktime_sub(due, ktime_get()));
+		if (left <= 0)
+			return true;
+		wait_event_hrtimeout(sb->wq,
+				     READ_ONCE(sb->aborting) || kthread_should_stop() ||
+				     (until_queued && !list_empty(&sb->active)),
+				     ns_to_ktime(left));
+	}
+}
+
+static ktime_t sim_due(struct sim_buffer *sb, u32 rate)
+{
+	return ktime_add_ns(sb->base, mul_u64_u32_div(sb->samples_since_base,
+						      NSEC_PER_SEC, rate));
+}
+
+static void sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block)
+{
+	struct sim_state *st = sim_buffer_state(sb);
+	bool output = sim_is_output(sb);
+	bool paced = !READ_ONCE(st->free_run);
+	u32 rate = READ_ONCE(st->rate);
+	struct sim_cursor cur = { 0 };
+	ktime_t now = ktime_get();
+	u64 lost = 0, underrun = 0, repeats = 0, samples = 0, hash;
+	size_t len, sample_bytes;
+	unsigned long flags;
+
+	cur.bytes = st->layout.bits / 8;
+	cur.nen = sim_enabled_channels(st, cur.idx);
+	sample_bytes = cur.nen * cur.bytes;
+	len = (output || !block->fileio) ? block->bytes_used : block->size;
+	if (sample_bytes)
+		samples = div_u64(len, sample_bytes);
+	len = samples * sample_bytes;
+	if (!output)
+		block->bytes_used = len;
+
+	if (!sb->running) {
+		sb->running = true;
+		sb->dry = false;
+		sb->sample_index = 0;
+		sb->base = now;
+		sb->samples_since_base = 0;
+	} else if (sb->dry) {
+		/* The queue ran empty while the converter kept running. */
+		if (output)
+			underrun = 1;
+		else if (paced)
+			lost = mul_u64_u32_div(ktime_to_ns(ktime_sub(now, sb->dry_since)),
+					       rate, NSEC_PER_SEC);
+		sb->sample_index += lost;
+		sb->dry = false;
+		sb->base = now;
+		sb->samples_since_base = 0;
+	} else if (paced && ktime_after(now, ktime_add_ms(sim_due(sb, rate), 100))) {
+		/* Far behind the clock (a stall, a slow guest): restart it. */
+		sb->base = now;
+		sb->samples_since_base = 0;
+	}
+
+	cur.sample = sb->sample_index;
+	spin_lock_irqsave(&st->stats_lock, flags);
+	hash = st->checksum;
+	spin_unlock_irqrestore(&st->stats_lock, flags);
+	hash = sim_transfer(sb, block, len, &cur, hash);
+
+	sb->sample_index += samples;
+	sb->samples_since_base += samples;
+	if (paced)
+		sim_wait_until(sb, sim_due(sb, rate), false);
+
+	if (output && block->cyclic) {
+		while (sim_wait_until(sb, paced ? sim_due(sb, rate) :
+				      ktime_add_ms(ktime_get(), 1), true)) {
+			repeats++;
+			sb->samples_since_base += samples;
+		}
+	}
+
+	spin_lock_irqsave(&st->stats_lock, flags);
+	st->blocks++;
+	st->bytes += len;
+	if (output)
+		st->checksum = hash;
+	st->samples_lost += lost;
+	st->underruns += underrun;
+	st->cyclic_repeats += repeats;
+	spin_unlock_irqrestore(&st->stats_lock, flags);
+}
+
+static bool sim_has_work(struct sim_buffer *sb)
+{
+	struct sim_state *st = sim_buffer_state(sb);
+
+	return !list_empty(&sb->active) && !READ_ONCE(st->stall) &&
+	       !READ_ONCE(sb->aborting);
+}
+
+/* Completes a DMABUF block with an error on its fence, as an abort does. */
+static void sim_fail_block(struct sim_buffer *sb, struct iio_dma_buffer_block *block)
+{
+	struct sim_state *st = sim_buffer_state(sb);
+	unsigned long flags;
+	LIST_HEAD(one);
+
+	list_add(&block->head, &one);
+	iio_dma_buffer_block_list_abort(&sb->queue, &one);
+	spin_lock_irqsave(&st->stats_lock, flags);
+	st->failed++;
+	spin_unlock_irqrestore(&st->stats_lock, flags);
+}
+
+static int sim_thread(void *data)
+{
+	struct sim_buffer *sb = data;
+	struct sim_state *st = sim_buffer_state(sb);
+	struct iio_dma_buffer_block *block;
+
+	while (!kthread_should_stop()) {
+		wait_event_interruptible(sb->wq, kthread_should_stop() ||
+					 sim_has_work(sb));
+
+		spin_lock_irq(&sb->queue.list_lock);
+		block = NULL;
+		if (sim_has_work(sb)) {
+			block = list_first_entry(&sb->active,
+						 struct iio_dma_buffer_block, head);
+			list_del(&block->head);
+			sb->cur = block;
+		}
+		spin_unlock_irq(&sb->queue.list_lock);
+		if (!block)
+			continue;
+
+		if (!block->fileio && atomic_add_unless(&st->fail_next, -1, 0)) {
+			sim_fail_block(sb, block);
+		} else {
+			sim_process(sb, block);
+			iio_dma_buffer_block_done(block);
+		}
+
+		spin_lock_irq(&sb->queue.list_lock);
+		sb->cur = NULL;
+		if (list_empty(&sb->active) && !sb->dry) {
+			sb->dry = true;
+			sb->dry_since = ktime_get();
+		}
+		spin_unlock_irq(&sb->queue.list_lock);
+		wake_up(&sb->idle_wq);
+	}
+	return 0;
+}
+
+static int sim_submit(struct iio_dma_buffer_queue *queue,
+		      struct iio_dma_buffer_block *block)
+{
+	struct sim_buffer *sb = to_sim_buffer(&queue->buffer);
+
+	spin_lock_irq(&queue->list_lock);
+	list_add_tail(&block->head, &sb->active);
+	spin_unlock_irq(&queue->list_lock);
+	wake_up(&sb->wq);
+	return 0;
+}
+
+/* Called with queue->lock held when the buffer is disabled or the device goes. */
+static void sim_abort(struct iio_dma_buffer_queue *queue)
+{
+	struct sim_buffer *sb = to_sim_buffer(&queue->buffer);
+
+	WRITE_ONCE(sb->aborting, true);
+	wake_up(&sb->wq);
+	wait_event(sb->idle_wq, !READ_ONCE(sb->cur));
+	iio_dma_buffer_block_list_abort(queue, &sb->active);
+	sb->running = false;
+	WRITE_ONCE(sb->aborting, false);
+}
+
+static void sim_buffer_release(struct iio_buffer *buffer)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+
+	iio_dma_buffer_release(&sb->queue);
+	kfree(sb);
+}
+
+static const struct iio_buffer_access_funcs sim_buffer_access = {
+	.read = iio_dma_buffer_read,
+	.write = iio_dma_buffer_write,
+	.set_bytes_per_datum = iio_dma_buffer_set_bytes_per_datum,
+	.set_length = iio_dma_buffer_set_length,
+	.request_update = iio_dma_buffer_request_update,
+	.enable = iio_dma_buffer_enable,
+	.disable = iio_dma_buffer_disable,
+	.data_available = iio_dma_buffer_usage,
+	.space_available = iio_dma_buffer_usage,
+	.release = sim_buffer_release,
+
+	.enqueue_dmabuf = iio_dma_buffer_enqueue_dmabuf,
+	.attach_dmabuf = iio_dma_buffer_attach_dmabuf,
+	.detach_dmabuf = iio_dma_buffer_detach_dmabuf,
+	.lock_queue = iio_dma_buffer_lock_queue,
+	.unlock_queue = iio_dma_buffer_unlock_queue,
+	.get_dma_dev = iio_dma_buffer_get_dma_dev,
+
+	.modes = INDIO_BUFFER_HARDWARE,
+	.flags = INDIO_BUFFER_FLAG_FIXED_WATERMARK,
+};
+
+static const struct iio_dma_buffer_ops sim_dma_ops = {
+	.submit = sim_submit,
+	.abort = sim_abort,
+};
+
+/* devm teardown, after the IIO device is unregistered (buffer disabled). */
+static void sim_buffer_teardown(void *data)
+{
+	struct sim_buffer *sb = data;
+
+	kthread_stop(sb->thread);
+	iio_dma_buffer_exit(&sb->queue);
+	iio_buffer_put(&sb->queue.buffer);
+}
+
+static int sim_read_raw(struct iio_dev *indio_dev,
+			struct iio_chan_spec const *chan,
+			int *val, int *val2, long mask)
+{
+	struct sim_state *st = iio_priv(indio_dev);
+
+	switch (mask) {
+	case IIO_CHAN_INFO_SAMP_FREQ:
+		*val = READ_ONCE(st->rate);
+		return IIO_VAL_INT;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int sim_write_raw(struct iio_dev *indio_dev,
+			 struct iio_chan_spec const *chan,
+			 int val, int val2, long mask)
+{
+	struct sim_state *st = iio_priv(indio_dev);
+
+	switch (mask) {
+	case IIO_CHAN_INFO_SAMP_FREQ:
+		if (val < 1 || val > SIM_MAX_RATE || val2)
+			return -EINVAL;
+		WRITE_ONCE(st->rate, val);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+enum sim_attr {
+	SIM_FREE_RUN,
+	SIM_STALL,
+	SIM_FAIL_NEXT,
+	SIM_RESET,
+	SIM_BLOCKS,
+	SIM_BYTES,
+	SIM_CHECKSUM,
+	SIM_SAMPLES_LOST,
+	SIM_CYCLIC_REPEATS,
+	SIM_UNDERRUNS,
+	SIM_FAILED,
+};
+
+static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct sim_state *st = iio_priv(dev_to_iio_dev(dev));
+	unsigned long flags;
+	u64 v;
+
+	spin_lock_irqsave(&st->stats_lock, flags);
+	switch ((enum sim_attr)to_iio_dev_attr(attr)->address) {
+	case SIM_FREE_RUN:
+		v = st->free_run;
+		break;
+	case SIM_STALL:
+		v = st->stall;
+		break;
+	case SIM_FAIL_NEXT:
+		v = atomic_read(&st->fail_next);
+		break;
+	case SIM_BLOCKS:
+		v = st->blocks;
+		break;
+	case SIM_BYTES:
+		v = st->bytes;
+		break;
+	case SIM_CHECKSUM:
+		v = st->checksum;
+		spin_unlock_irqrestore(&st->stats_lock, flags);
+		return sysfs_emit(buf, "0x%016llx\n", v);
+	case SIM_SAMPLES_LOST:
+		v = st->samples_lost;
+		break;
+	case SIM_CYCLIC_REPEATS:
+		v = st->cyclic_repeats;
+		break;
+	case SIM_UNDERRUNS:
+		v = st->underruns;
+		break;
+	case SIM_FAILED:
+		v = st->failed;
+		break;
+	default:
+		v = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&st->stats_lock, flags);
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+static ssize_t sim_attr_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct sim_state *st = iio_priv(dev_to_iio_dev(dev));
+	unsigned long flags;
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &val);
+	if (ret)
+		return ret;
+
+	switch ((enum sim_attr)to_iio_dev_attr(attr)->address) {
+	case SIM_FREE_RUN:
+		WRITE_ONCE(st->free_run, !!val);
+		break;
+	case SIM_STALL:
+		WRITE_ONCE(st->stall, !!val);
+		break;
+	case SIM_FAIL_NEXT:
+		atomic_set(&st->fail_next, val);
+		break;
+	case SIM_RESET:
+		if (val != 1)
+			return -EINVAL;
+		spin_lock_irqsave(&st->stats_lock, flags);
+		st->blocks = 0;
+		st->bytes = 0;
+		st->checksum = FNV64_OFFSET;
+		st->samples_lost = 0;
+		st->cyclic_repeats = 0;
+		st->underruns = 0;
+		st->failed = 0;
+		spin_unlock_irqrestore(&st->stats_lock, flags);
+		break;
+	default:
+		return -EINVAL;
+	}
+	wake_up(&st->buf->wq);
+	return len;
+}
+
+static IIO_DEVICE_ATTR(sim_free_run, 0644, sim_attr_show, sim_attr_store, SIM_FREE_RUN);
+static IIO_DEVICE_ATTR(sim_stall, 0644, sim_attr_show, sim_attr_store, SIM_STALL);
+static IIO_DEVICE_ATTR(sim_fail_next, 0644, sim_attr_show, sim_attr_store, SIM_FAIL_NEXT);
+static IIO_DEVICE_ATTR(sim_reset, 0200, NULL, sim_attr_store, SIM_RESET);
+static IIO_DEVICE_ATTR(sim_blocks, 0444, sim_attr_show, NULL, SIM_BLOCKS);
+static IIO_DEVICE_ATTR(sim_bytes, 0444, sim_attr_show, NULL, SIM_BYTES);
+static IIO_DEVICE_ATTR(sim_checksum, 0444, sim_attr_show, NULL, SIM_CHECKSUM);
+static IIO_DEVICE_ATTR(sim_samples_lost, 0444, sim_attr_show, NULL, SIM_SAMPLES_LOST);
+static IIO_DEVICE_ATTR(sim_cyclic_repeats, 0444, sim_attr_show, NULL, SIM_CYCLIC_REPEATS);
+static IIO_DEVICE_ATTR(sim_underruns, 0444, sim_attr_show, NULL, SIM_UNDERRUNS);
+static IIO_DEVICE_ATTR(sim_failed, 0444, sim_attr_show, NULL, SIM_FAILED);
+
+static struct attribute *sim_attrs[] = {
+	&iio_dev_attr_sim_free_run.dev_attr.attr,
+	&iio_dev_attr_sim_stall.dev_attr.attr,
+	&iio_dev_attr_sim_fail_next.dev_attr.attr,
+	&iio_dev_attr_sim_reset.dev_attr.attr,
+	&iio_dev_attr_sim_blocks.dev_attr.attr,
+	&iio_dev_attr_sim_bytes.dev_attr.attr,
+	&iio_dev_attr_sim_checksum.dev_attr.attr,
+	&iio_dev_attr_sim_samples_lost.dev_attr.attr,
+	&iio_dev_attr_sim_cyclic_repeats.dev_attr.attr,
+	&iio_dev_attr_sim_underruns.dev_attr.attr,
+	&iio_dev_attr_sim_failed.dev_attr.attr,
+	NULL
+};
+
+static const struct attribute_group sim_attr_group = {
+	.attrs = sim_attrs,
+};
+
+static const struct iio_info sim_info = {
+	.read_raw = sim_read_raw,
+	.write_raw = sim_write_raw,
+	.attrs = &sim_attr_group,
+};
+
+static int sim_layout_check(struct device *dev, const struct sim_layout *l)
+{
+	if (l->channels < 1 || l->channels > SIM_MAX_CHANNELS ||
+	    (l->bits != 16 && l->bits != 32) ||
+	    l->realbits < 1 || l->realbits > l->bits)
+		return dev_err_probe(dev, -EINVAL, "bad layout %u x %u/%u bits\n",
+				     l->channels, l->realbits, l->bits);
+	return 0;
+}
+
+static void sim_init_channels(struct sim_state *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->layout.channels; i++) {
+		struct iio_chan_spec *ch = &st->channels[i];
+
+		ch->type = IIO_VOLTAGE;
+		ch->indexed = 1;
+		ch->channel = i;
+		ch->output = st->output;
+		ch->scan_index = i;
+		ch->info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ);
+		ch->scan_type.sign = 's';
+		ch->scan_type.realbits = st->layout.realbits;
+		ch->scan_type.storagebits = st->layout.bits;
+		ch->scan_type.shift = st->layout.bits - st->layout.realbits;
+		ch->scan_type.endianness = IIO_LE;
+	}
+}
+
+static int sim_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	bool output = platform_get_device_id(pdev)->driver_data;
+	struct iio_dev *indio_dev;
+	struct sim_buffer *sb;
+	struct sim_state *st;
+	int ret;
+
+	indio_dev = devm_iio_device_alloc(dev, sizeof(*st));
+	if (!indio_dev)
+		return -ENOMEM;
+	st = iio_priv(indio_dev);
+	st->output = output;
+	st->layout.channels = output ? dac_channels : adc_channels;
+	st->layout.bits = output ? dac_bits : adc_bits;
+	st->layout.realbits = (!output && adc_realbits) ? adc_realbits : st->layout.bits;
+	ret = sim_layout_check(dev, &st->layout);
+	if (ret)
+		return ret;
+	st->rate = SIM_DEFAULT_RATE;
+	st->checksum = FNV64_OFFSET;
+	spin_lock_init(&st->stats_lock);
+	atomic_set(&st->fail_next, 0);
+	sim_init_channels(st);
+
+	indio_dev->name = output ? "iio-sim-dac" : "iio-sim-adc";
+	indio_dev->label = output ? "sim-dac" : "sim-adc";
+	indio_dev->info = &sim_info;
+	indio_dev->channels = st->channels;
+	indio_dev->num_channels = st->layout.channels;
+	indio_dev->modes = INDIO_BUFFER_HARDWARE;
+
+	sb = kzalloc(sizeof(*sb), GFP_KERNEL);
+	if (!sb)
+		return -ENOMEM;
+	sb->indio_dev = indio_dev;
+	INIT_LIST_HEAD(&sb->active);
+	init_waitqueue_head(&sb->wq);
+	init_waitqueue_head(&sb->idle_wq);
+	iio_dma_buffer_init(&sb->queue, dev, &sim_dma_ops);
+	sb->queue.buffer.access = &sim_buffer_access;
+	sb->queue.buffer.direction = output ? IIO_BUFFER_DIRECTION_OUT :
+					      IIO_BUFFER_DIRECTION_IN;
+	st->buf = sb;
+
+	sb->thread = kthread_run(sim_thread, sb, "%s", indio_dev->name);
+	if (IS_ERR(sb->thread)) {
+		ret = PTR_ERR(sb->thread);
+		iio_buffer_put(&sb->queue.buffer);
+		return ret;
+	}
+	ret = devm_add_action_or_reset(dev, sim_buffer_teardown, sb);
+	if (ret)
+		return ret;
+
+	ret = iio_device_attach_buffer(indio_dev, &sb->queue.buffer);
+	if (ret)
+		return ret;
+
+	return devm_iio_device_register(dev, indio_dev);
+}
+
+static const struct platform_device_id sim_ids[] = {
+	{ .name = "iio-sim-adc", .driver_data = false },
+	{ .name = "iio-sim-dac", .driver_data = true },
+	{ }
+};
+MODULE_DEVICE_TABLE(platform, sim_ids);
+
+static struct platform_driver sim_driver = {
+	.driver = {
+		.name = "iio-sim",
+	},
+	.probe = sim_probe,
+	.id_table = sim_ids,
+};
+
+static struct platform_device *sim_pdevs[2];
+
+static void sim_unregister_devices(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(sim_pdevs) - 1; i >= 0; i--) {
+		if (!IS_ERR_OR_NULL(sim_pdevs[i]))
+			platform_device_unregister(sim_pdevs[i]);
+		sim_pdevs[i] = NULL;
+	}
+}
+
+static int __init sim_init(void)
+{
+	struct platform_device_info info = {
+		.id = PLATFORM_DEVID_NONE,
+		.dma_mask = DMA_BIT_MASK(64),
+	};
+	unsigned int i;
+	int ret;
+
+	ret = platform_driver_register(&sim_driver);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < ARRAY_SIZE(sim_pdevs); i++) {
+		info.name = sim_ids[i].name;
+		sim_pdevs[i] = platform_device_register_full(&info);
+		if (IS_ERR(sim_pdevs[i])) {
+			ret = PTR_ERR(sim_pdevs[i]);
+			sim_unregister_devices();
+			platform_driver_unregister(&sim_driver);
+			return ret;
+		}
+	}
+	return 0;
+}
+module_init(sim_init);
+
+static void __exit sim_exit(void)
+{
+	sim_unregister_devices();
+	platform_driver_unregister(&sim_driver);
+}
+module_exit(sim_exit);
+
+MODULE_DESCRIPTION("Software IIO ADC and DAC on the IIO DMA buffer, for tests");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(IIO_DMA_BUFFER);
