@@ -16,7 +16,7 @@
 #include <linux/sync_file.h>
 
 #ifndef IIO_BUFFER_GET_FD_IOCTL
-#define IIO_BUFFER_GET_FD_IOCTL _IOWR('i', 0x91, int)
+#define IIO_BUFFER_GET_FD_IOCTL _IOWR ('i', 0x91, int)
 #endif
 
 /* linux/iio/buffer.h gained the DMABUF interface in 6.9: the descriptor
@@ -24,13 +24,13 @@
 #ifndef IIO_BUFFER_DMABUF_ENQUEUE_IOCTL
 struct iio_dmabuf
 {
-  __u32 fd;                     /* the dma-buf */
-  __u32 flags;                  /* IIO_BUFFER_DMABUF_* */
-  __u64 bytes_used;             /* bytes to transfer, 1 .. dma-buf size */
+  __u32 fd;         /* the dma-buf */
+  __u32 flags;      /* IIO_BUFFER_DMABUF_* */
+  __u64 bytes_used; /* bytes to transfer, 1 .. dma-buf size */
 };
-#define IIO_BUFFER_DMABUF_ATTACH_IOCTL _IOW('i', 0x92, int)
-#define IIO_BUFFER_DMABUF_DETACH_IOCTL _IOW('i', 0x93, int)
-#define IIO_BUFFER_DMABUF_ENQUEUE_IOCTL _IOW('i', 0x94, struct iio_dmabuf)
+#define IIO_BUFFER_DMABUF_ATTACH_IOCTL _IOW ('i', 0x92, int)
+#define IIO_BUFFER_DMABUF_DETACH_IOCTL _IOW ('i', 0x93, int)
+#define IIO_BUFFER_DMABUF_ENQUEUE_IOCTL _IOW ('i', 0x94, struct iio_dmabuf)
 #endif
 
 #ifndef IIO_BUFFER_DMABUF_CYCLIC

@@ -144,7 +144,7 @@ count_fds (void)
   while ((e = readdir (d)))
     n += e->d_name[0] != '.';
   closedir (d);
-  return n - 1;                 /* the directory's own fd */
+  return n - 1; /* the directory's own fd */
 }
 
 /* Enables channels 0..n-1 of a direction ("in"/"out"), disables the rest. */
@@ -190,7 +190,7 @@ heap_alloc (size_t size)
   if (heap < 0)
     return -errno;
   ret = ioctl (heap, DMA_HEAP_IOCTL_ALLOC, &data);
-  ret = ret < 0 ? -errno : (int) data.fd;
+  ret = ret < 0 ? -errno : (int)data.fd;
   close (heap);
   return ret;
 }
@@ -199,15 +199,14 @@ static int
 udmabuf_alloc (size_t size)
 {
   struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC,
-    .size = size
-  };
+    .size = size };
   int memfd, dev, ret;
 
   memfd = memfd_create ("iio-abi-test", MFD_ALLOW_SEALING | MFD_CLOEXEC);
   if (memfd < 0)
     return -errno;
-  if (ftruncate (memfd, size) < 0
-      || fcntl (memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+  if (ftruncate (memfd, size) < 0 ||
+      fcntl (memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
     ret = -errno;
     close (memfd);
     return ret;
@@ -222,14 +221,14 @@ udmabuf_alloc (size_t size)
   ret = ioctl (dev, UDMABUF_CREATE, &create);
   ret = ret < 0 ? -errno : ret;
   close (dev);
-  close (memfd);                /* the dma-buf holds the pages */
+  close (memfd); /* the dma-buf holds the pages */
   return ret;
 }
 
 static int
 enqueue (int buf, int dmabuf, uint64_t bytes, uint32_t flags)
 {
-  struct iio_dmabuf req = {.fd = dmabuf,.flags = flags,.bytes_used = bytes };
+  struct iio_dmabuf req = { .fd = dmabuf, .flags = flags, .bytes_used = bytes };
 
   return ioctl (buf, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req) < 0 ? -errno : 0;
 }
@@ -237,7 +236,7 @@ enqueue (int buf, int dmabuf, uint64_t bytes, uint32_t flags)
 static int
 wait_fence (int dmabuf, short events)
 {
-  struct pollfd p = {.fd = dmabuf,.events = events };
+  struct pollfd p = { .fd = dmabuf, .events = events };
   int n = poll (&p, 1, WAIT_MS);
 
   return n < 0 ? -errno : n == 0 ? -ETIMEDOUT : 0;
@@ -246,7 +245,7 @@ wait_fence (int dmabuf, short events)
 static int
 cpu_sync (int dmabuf, uint64_t flags)
 {
-  struct dma_buf_sync s = {.flags = flags };
+  struct dma_buf_sync s = { .flags = flags };
 
   return ioctl (dmabuf, DMA_BUF_IOCTL_SYNC, &s) < 0 ? -errno : 0;
 }
@@ -266,21 +265,21 @@ cpu_s (void)
   struct rusage ru;
 
   getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+      ru.ru_stime.tv_usec / 1e6;
 }
 
 /* Checks 16-bit ADC samples against the test driver's pattern. Returns the
  * number of wrong values; *next is the sample index expected first. */
 static uint64_t
-check_pattern (const int16_t * v, size_t samples, int nch, uint64_t * next)
+check_pattern (const int16_t *v, size_t samples, int nch, uint64_t *next)
 {
   uint64_t bad = 0;
 
   for (size_t s = 0; s < samples; s++, (*next)++)
     for (int c = 0; c < nch; c++)
       bad += v[s * nch + c] !=
-          (int16_t) (uint16_t) (*next + (uint64_t) c * SIM_CHANNEL_STEP);
+          (int16_t)(uint16_t)(*next + (uint64_t)c * SIM_CHANNEL_STEP);
   return bad;
 }
 
@@ -312,10 +311,10 @@ capture (int adc, int nch, int (*alloc) (size_t), size_t size, int nbufs,
   }
   for (int i = 0; i < nbufs; i++) {
     fds[i] = alloc (size);
-    maps[i] = fds[i] < 0 ? MAP_FAILED :
-        mmap (NULL, size, PROT_READ, MAP_SHARED, fds[i], 0);
-    if (fds[i] < 0 || maps[i] == MAP_FAILED
-        || ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0) {
+    maps[i] = fds[i] < 0 ? MAP_FAILED
+                         : mmap (NULL, size, PROT_READ, MAP_SHARED, fds[i], 0);
+    if (fds[i] < 0 || maps[i] == MAP_FAILED ||
+        ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0) {
       r.err = fds[i] < 0 ? fds[i] : -errno;
       diag ("buffer %d: %s", i, strerror (-r.err));
       nbufs = i + (fds[i] >= 0);
@@ -376,17 +375,18 @@ test_capture (int adc, const char *what, int (*alloc) (size_t), size_t size,
 
   dev_write (adc, "sim_free_run", "1");
   r = capture (adc, nch, alloc, size, 4, nblocks, true);
-  diag ("%s: %" PRIu64 " blocks, %.1f MiB/s, %" PRIu64 " bad values, %"
-      PRIu64 " samples lost", what, r.blocks, r.bytes / r.seconds / 1048576.0,
-      r.bad, r.samples_lost);
+  diag ("%s: %" PRIu64 " blocks, %.1f MiB/s, %" PRIu64 " bad values, %" PRIu64
+        " samples lost",
+      what, r.blocks, r.bytes / r.seconds / 1048576.0, r.bad, r.samples_lost);
   tap (r.err == 0 && r.blocks == nblocks && r.bad == 0 && r.samples_lost == 0,
       "capture %" PRIu64 " x %zu bytes, %d channels, through %s: pattern intact"
-      " (%s)", nblocks, size, nch, what, r.err ? strerror (-r.err) : "ok");
+      " (%s)",
+      nblocks, size, nch, what, r.err ? strerror (-r.err) : "ok");
 }
 
 /* FNV-1a 64, as the test driver's sim_checksum. */
 static uint64_t
-fnv1a (uint64_t h, const uint8_t * p, size_t n)
+fnv1a (uint64_t h, const uint8_t *p, size_t n)
 {
   while (n--) {
     h ^= *p++;
@@ -421,9 +421,9 @@ test_playback (int dac, uint64_t nblocks)
   /* Each block gets fresh data: a stale or repeated block changes the sum. */
   for (uint64_t b = 0; !err && b < nblocks; b++) {
     int i = b % nbufs;
-    size_t bytes = size - 4 * (b % 7);  /* whole samples, varying length */
+    size_t bytes = size - 4 * (b % 7); /* whole samples, varying length */
 
-    if (b >= (uint64_t) nbufs) {
+    if (b >= (uint64_t)nbufs) {
       if ((err = wait_fence (fds[i], POLLOUT)))
         break;
       done++;
@@ -439,7 +439,8 @@ test_playback (int dac, uint64_t nblocks)
     if ((err = enqueue (buf, fds[i], bytes, 0)))
       break;
     queued++;
-    if (queued == (uint64_t) nbufs || (b + 1 == nblocks && queued < (uint64_t) nbufs))
+    if (queued == (uint64_t)nbufs ||
+        (b + 1 == nblocks && queued < (uint64_t)nbufs))
       err = dev_write (dac, "buffer0/enable", "1");
   }
   for (uint64_t b = done; !err && b < queued; b++)
@@ -450,12 +451,14 @@ test_playback (int dac, uint64_t nblocks)
     uint64_t bytes = dev_read_u64 (dac, "sim_bytes");
     uint64_t blocks = dev_read_u64 (dac, "sim_blocks");
 
-    diag ("dac: sent %" PRIu64 " bytes in %" PRIu64 " blocks, device counted %"
-        PRIu64 " bytes in %" PRIu64 " blocks, checksum 0x%016" PRIx64
-        " expected 0x%016" PRIx64, sent, queued, bytes, blocks, got, expect);
+    diag ("dac: sent %" PRIu64 " bytes in %" PRIu64
+          " blocks, device counted %" PRIu64 " bytes in %" PRIu64
+          " blocks, checksum 0x%016" PRIx64 " expected 0x%016" PRIx64,
+        sent, queued, bytes, blocks, got, expect);
     tap (!err && got == expect && bytes == sent && blocks == nblocks,
         "playback %" PRIu64 " blocks through dma-heap bufs: dac checksum and "
-        "byte count match (%s)", nblocks, err ? strerror (-err) : "ok");
+        "byte count match (%s)",
+        nblocks, err ? strerror (-err) : "ok");
   }
   for (int i = 0; i < nbufs; i++) {
     munmap (maps[i], size);
@@ -487,10 +490,13 @@ test_enqueue_errors (int adc, int dac)
   err = enqueue (buf, fd, 65536, 0);
   if (err == 0)
     err = enqueue (buf, fd, 65536, 0);
-  tap (err == -EBUSY, "non-blocking enqueue of a dma-buf whose transfer is "
-      "pending: EBUSY at once (%s)", strerror (-err));
+  tap (err == -EBUSY,
+      "non-blocking enqueue of a dma-buf whose transfer is "
+      "pending: EBUSY at once (%s)",
+      strerror (-err));
   /* Run the queued block out before closing: a block left queued on a buffer
-   * that never ran stays on the kernel's incoming list until the next enable. */
+   * that never ran stays on the kernel's incoming list until the next enable.
+   */
   dev_write (adc, "buffer0/enable", "1");
   wait_fence (fd, POLLIN);
   dev_write (adc, "buffer0/enable", "0");
@@ -515,7 +521,7 @@ test_enqueue_errors (int adc, int dac)
   close (buf);
   close (devfd);
 
-  (void) dac;
+  (void)dac;
 }
 
 /* Fileio read() on the same ADC: the element's fallback path. */
@@ -552,7 +558,7 @@ static void
 test_fence_error (int adc)
 {
   struct sync_file_info info = { 0 };
-  struct dma_buf_export_sync_file ex = {.flags = DMA_BUF_SYNC_READ };
+  struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_READ };
   int devfd, buf, fd, err;
 
   set_channels (adc, "in", 4, 4);
@@ -571,8 +577,8 @@ test_fence_error (int adc)
   if (!err && ioctl (ex.fd, SYNC_IOC_FILE_INFO, &info) < 0)
     err = -errno;
   tap (!err && info.status < 0 && dev_read_u64 (adc, "sim_failed") >= 1,
-      "failed block: the exported sync_file reports error %d (%s)",
-      info.status, err ? strerror (-err) : "ok");
+      "failed block: the exported sync_file reports error %d (%s)", info.status,
+      err ? strerror (-err) : "ok");
   dev_write (adc, "buffer0/enable", "0");
   dev_write (adc, "sim_fail_next", "0");
   if (ex.fd > 0)
@@ -622,8 +628,9 @@ bench (int adc, int argc, char **argv)
     return 1;
   }
   printf ("raw-abi capture: %" PRIu64 " blocks of %zu bytes in %.3f s: "
-      "%.1f MiB/s, %.3f CPU s/GiB\n", r.blocks, size, r.seconds,
-      r.bytes / r.seconds / 1048576.0, r.cpu / (r.bytes / 1073741824.0));
+          "%.1f MiB/s, %.3f CPU s/GiB\n",
+      r.blocks, size, r.seconds, r.bytes / r.seconds / 1048576.0,
+      r.cpu / (r.bytes / 1073741824.0));
   return 0;
 }
 
@@ -635,7 +642,8 @@ main (int argc, char **argv)
   int fds_before = count_fds ();
 
   if (adc < 0 || dac < 0) {
-    printf ("Bail out! iio-sim devices not found (is the test driver loaded?)\n");
+    printf (
+        "Bail out! iio-sim devices not found (is the test driver loaded?)\n");
     return 1;
   }
   if (argc > 1 && !strcmp (argv[1], "--bench"))
@@ -649,8 +657,9 @@ main (int argc, char **argv)
   test_fileio_read (adc);
   test_fence_error (adc);
   test_kfifo_refuses ();
-  tap (count_fds () == fds_before, "no fd leaked over the run (%d before, %d after)",
-      fds_before, count_fds ());
+  tap (count_fds () == fds_before,
+      "no fd leaked over the run (%d before, %d after)", fds_before,
+      count_fds ());
   printf ("1..%d\n", tap_count);
   return tap_failed ? 1 : 0;
 }
