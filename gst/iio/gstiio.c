@@ -8,10 +8,15 @@
 
 #include <gst/gst.h>
 
+#include "gstiiodmabufsrc.h"
+
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
-  return TRUE;
+  gboolean ok = FALSE;
+
+  ok |= GST_ELEMENT_REGISTER (iiodmabufsrc, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, iiodmabuf,

@@ -33,12 +33,12 @@ GstCaps *gst_iio_caps_template (void);
  *   scan-bytes=(int) bytes per scan,
  *   layout=(string) "id:index:type;id:index:type" in scan order,
  *   e.g. "voltage0:0:le:s12/16>>4;voltage1:1:le:s12/16>>4". */
-GstCaps *gst_iio_caps_from_channels (GPtrArray * channels, gdouble rate);
+GstCaps *gst_iio_caps_from_channels (GPtrArray *channels, gdouble rate);
 
 /* The bytes per scan that fixed @caps describe (bpf of audio, scan-bytes
  * of application/x-iio), and their rate; FALSE when @caps are neither. */
-gboolean gst_iio_caps_get_scan (const GstCaps * caps, guint * scan_bytes,
-    gint * rate);
+gboolean gst_iio_caps_get_scan (
+    const GstCaps *caps, guint *scan_bytes, gint *rate);
 
 G_END_DECLS
 

@@ -11,8 +11,7 @@
 
 G_BEGIN_DECLS
 
-typedef enum
-{
+typedef enum {
   GST_IIO_DIRECTION_INPUT,
   GST_IIO_DIRECTION_OUTPUT,
 } GstIioDirection;
@@ -20,18 +19,18 @@ typedef enum
 /* One scan element of a buffer, as sysfs describes it. */
 typedef struct
 {
-  gchar *id;                    /* "voltage0", "timestamp": no in_/out_ prefix */
-  gchar *type;                  /* as read: "le:s12/16>>4" */
-  guint index;                  /* scan index */
+  gchar *id;   /* "voltage0", "timestamp": no in_/out_ prefix */
+  gchar *type; /* as read: "le:s12/16>>4" */
+  guint index; /* scan index */
   gboolean big_endian;
   gboolean is_signed;
   guint realbits;
   guint storagebits;
   guint shift;
-  guint repeat;                 /* 1 unless the type says X<n> */
+  guint repeat; /* 1 unless the type says X<n> */
   gboolean is_timestamp;
-  gboolean enabled;             /* selected by gst_iio_device_select_channels() */
-  guint offset;                 /* byte offset in a scan, when enabled */
+  gboolean enabled; /* selected by gst_iio_device_select_channels() */
+  guint offset;     /* byte offset in a scan, when enabled */
 } GstIioChannel;
 
 typedef struct _GstIioDevice GstIioDevice;
@@ -47,7 +46,7 @@ const gchar *gst_iio_dev_root (void);
  * the numbers are out of range (storagebits must be 8..64 and a multiple
  * of 8, 1 <= realbits <= storagebits, shift + realbits <= storagebits,
  * repeat 1..64). */
-gboolean gst_iio_channel_parse_type (const gchar * type, GstIioChannel * ch);
+gboolean gst_iio_channel_parse_type (const gchar *type, GstIioChannel *ch);
 
 /* Finds a device by @spec: its name, its label, or "iio:deviceN"; NULL or
  * "" picks the first device (lowest N) that has a buffer of @direction.
@@ -55,21 +54,21 @@ gboolean gst_iio_channel_parse_type (const gchar * type, GstIioChannel * ch);
  * Errors are in GST_RESOURCE_ERROR: NOT_FOUND (no such device, no such
  * buffer, or a buffer of the other direction; the message says which and
  * lists the devices that would fit), OPEN_READ (sysfs unreadable). */
-GstIioDevice *gst_iio_device_open (const gchar * spec,
-    GstIioDirection direction, guint buffer_index, GError ** error);
-void gst_iio_device_free (GstIioDevice * dev);
+GstIioDevice *gst_iio_device_open (const gchar *spec, GstIioDirection direction,
+    guint buffer_index, GError **error);
+void gst_iio_device_free (GstIioDevice *dev);
 
-const gchar *gst_iio_device_get_name (GstIioDevice * dev);
-const gchar *gst_iio_device_get_label (GstIioDevice * dev);   /* or NULL */
-const gchar *gst_iio_device_get_id (GstIioDevice * dev);      /* "iio:deviceN" */
-GstIioDirection gst_iio_device_get_direction (GstIioDevice * dev);
-guint gst_iio_device_get_buffer_index (GstIioDevice * dev);
+const gchar *gst_iio_device_get_name (GstIioDevice *dev);
+const gchar *gst_iio_device_get_label (GstIioDevice *dev); /* or NULL */
+const gchar *gst_iio_device_get_id (GstIioDevice *dev);    /* "iio:deviceN" */
+GstIioDirection gst_iio_device_get_direction (GstIioDevice *dev);
+guint gst_iio_device_get_buffer_index (GstIioDevice *dev);
 /* The character device, "<dev root>/iio:deviceN"; owned by @dev. */
-const gchar *gst_iio_device_get_devnode (GstIioDevice * dev);
+const gchar *gst_iio_device_get_devnode (GstIioDevice *dev);
 
 /* All scan elements of the buffer (GstIioChannel *, owned by @dev),
  * sorted by scan index. */
-GPtrArray *gst_iio_device_get_channels (GstIioDevice * dev);
+GPtrArray *gst_iio_device_get_channels (GstIioDevice *dev);
 
 /* Enables the channels named in @list (comma-separated ids, spaces
  * ignored) and disables every other scan element of the buffer, writing
@@ -77,40 +76,40 @@ GPtrArray *gst_iio_device_get_channels (GstIioDevice * dev);
  * Errors (GST_RESOURCE_ERROR_SETTINGS): an unknown id (the message lists
  * the available ones), an id given twice, an empty selection, or a
  * refused write (errno text). Computes each enabled channel's offset. */
-gboolean gst_iio_device_select_channels (GstIioDevice * dev,
-    const gchar * list, GError ** error);
+gboolean gst_iio_device_select_channels (
+    GstIioDevice *dev, const gchar *list, GError **error);
 /* The enabled channels (GstIioChannel *, owned by @dev) in scan order;
  * new array, free with g_ptr_array_unref(). */
-GPtrArray *gst_iio_device_get_enabled_channels (GstIioDevice * dev);
+GPtrArray *gst_iio_device_get_enabled_channels (GstIioDevice *dev);
 /* Bytes of one scan of the enabled channels, with the kernel's alignment
  * (each element aligned to its own size, the whole to the largest). */
-guint gst_iio_device_get_scan_size (GstIioDevice * dev);
+guint gst_iio_device_get_scan_size (GstIioDevice *dev);
 
 /* Reads an attribute of the device directory ("sampling_frequency",
  * "bufferN/length", ...); NULL with an error when missing. Trailing
  * newline stripped. */
-gchar *gst_iio_device_read_attr (GstIioDevice * dev, const gchar * attr,
-    GError ** error);
+gchar *gst_iio_device_read_attr (
+    GstIioDevice *dev, const gchar *attr, GError **error);
 /* Writes one; a refusal gives GST_RESOURCE_ERROR_SETTINGS naming the
  * attribute, the value and the errno text. */
-gboolean gst_iio_device_write_attr (GstIioDevice * dev, const gchar * attr,
-    const gchar * value, GError ** error);
+gboolean gst_iio_device_write_attr (
+    GstIioDevice *dev, const gchar *attr, const gchar *value, GError **error);
 /* Writes each field of @attrs (name = value) in order. */
-gboolean gst_iio_device_write_attrs (GstIioDevice * dev,
-    const GstStructure * attrs, GError ** error);
+gboolean gst_iio_device_write_attrs (
+    GstIioDevice *dev, const GstStructure *attrs, GError **error);
 
 /* The sampling frequency in Hz: the device's "sampling_frequency", else
  * the buffer's, else the first enabled channel's
  * "<in|out>_<type>_sampling_frequency". 0 when none is readable. */
-gdouble gst_iio_device_get_sampling_frequency (GstIioDevice * dev);
-gboolean gst_iio_device_set_sampling_frequency (GstIioDevice * dev,
-    gdouble hz, GError ** error);
+gdouble gst_iio_device_get_sampling_frequency (GstIioDevice *dev);
+gboolean gst_iio_device_set_sampling_frequency (
+    GstIioDevice *dev, gdouble hz, GError **error);
 
 /* bufferN/length in scans, and bufferN/enable. */
-gboolean gst_iio_device_set_buffer_length (GstIioDevice * dev,
-    guint scans, GError ** error);
-gboolean gst_iio_device_set_buffer_enabled (GstIioDevice * dev,
-    gboolean enabled, GError ** error);
+gboolean gst_iio_device_set_buffer_length (
+    GstIioDevice *dev, guint scans, GError **error);
+gboolean gst_iio_device_set_buffer_enabled (
+    GstIioDevice *dev, gboolean enabled, GError **error);
 
 G_END_DECLS
 

@@ -1,0 +1,504 @@
+/* Data plane of one IIO buffer: buffer fd, dma-buf attachments, the queue of
+ * transfers in the kernel, completion through the dma-fence, and fileio.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstiiobuffer.h"
+#include "iio-uapi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gst/allocators/allocators.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_iio_buffer_debug);
+#define GST_CAT_DEFAULT gst_iio_buffer_debug
+
+/* One dma-buf attached to the buffer. Owns a dup of the dma-buf fd (so the
+ * dma-buf outlives its exporter's fd until detached) and the sync_file of
+ * its pending transfer, if any. */
+typedef struct
+{
+  guint64 ino; /* identity of the dma-buf */
+  gint fd;
+  gint sync_fd;
+} GstIioAttachment;
+
+struct _GstIioBuffer
+{
+  gint devfd;   /* owned: the character device */
+  gint fd;      /* owned: the buffer fd */
+  gint wake_fd; /* owned: eventfd that interrupts waits */
+  gboolean output;
+  gint flushing;         /* atomic */
+  gboolean no_sync_file; /* kernel cannot export fences: poll only */
+  GHashTable *attached;  /* guint64 ino -> GstIioAttachment */
+  GQueue queued;         /* GstBuffer, oldest first */
+};
+
+G_DEFINE_QUARK (gst - iio - buffer - error - quark, gst_iio_buffer_error);
+
+/* The error code for a failed syscall. */
+static gint
+code_from_errno (gint err)
+{
+  switch (err) {
+    case ENODEV:
+    case ENXIO:
+      return GST_IIO_BUFFER_ERROR_GONE;
+    case EBUSY:
+      return GST_IIO_BUFFER_ERROR_BUSY;
+    case ETIMEDOUT:
+      return GST_IIO_BUFFER_ERROR_TIMEOUT;
+    default:
+      return GST_IIO_BUFFER_ERROR_FAILED;
+  }
+}
+
+static void
+ensure_debug (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (
+        gst_iio_buffer_debug, "iiobuffer", 0, "IIO buffer data plane");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+static void
+attachment_free (gpointer data)
+{
+  GstIioAttachment *att = data;
+
+  if (att->sync_fd >= 0)
+    close (att->sync_fd);
+  close (att->fd);
+  g_free (att);
+}
+
+GstIioBuffer *
+gst_iio_buffer_open (
+    const gchar *devnode, guint index, gboolean output, GError **error)
+{
+  GstIioBuffer *buf;
+  gint devfd, idx = index, err;
+
+  ensure_debug ();
+  devfd = open (devnode, (output ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  if (devfd < 0) {
+    err = errno;
+    g_set_error (error, GST_RESOURCE_ERROR,
+        err == ENOENT      ? GST_RESOURCE_ERROR_NOT_FOUND
+            : err == EBUSY ? GST_RESOURCE_ERROR_BUSY
+            : output       ? GST_RESOURCE_ERROR_OPEN_WRITE
+                           : GST_RESOURCE_ERROR_OPEN_READ,
+        "Cannot open %s: %s%s", devnode, g_strerror (err),
+        err == EACCES      ? " (give the user access to the device node)"
+            : err == EBUSY ? " (another process has the device open)"
+                           : "");
+    return NULL;
+  }
+  if (ioctl (devfd, IIO_BUFFER_GET_FD_IOCTL, &idx) < 0) {
+    err = errno;
+    close (devfd);
+    g_set_error (error, GST_RESOURCE_ERROR,
+        err == EBUSY ? GST_RESOURCE_ERROR_BUSY : GST_RESOURCE_ERROR_NOT_FOUND,
+        "Cannot get buffer %u of %s: %s", index, devnode, g_strerror (err));
+    return NULL;
+  }
+
+  buf = g_new0 (GstIioBuffer, 1);
+  buf->devfd = devfd;
+  buf->fd = idx;
+  buf->output = output;
+  buf->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  buf->attached = g_hash_table_new_full (
+      g_int64_hash, g_int64_equal, NULL, attachment_free);
+  g_queue_init (&buf->queued);
+  if (buf->wake_fd < 0) {
+    err = errno;
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+        "eventfd: %s", g_strerror (err));
+    gst_iio_buffer_close (buf);
+    return NULL;
+  }
+  GST_DEBUG ("opened %s buffer %u: fd %d", devnode, index, buf->fd);
+  return buf;
+}
+
+void
+gst_iio_buffer_close (GstIioBuffer *buf)
+{
+  if (!buf)
+    return;
+  gst_iio_buffer_flush_queue (buf);
+  gst_iio_buffer_detach_all (buf);
+  g_hash_table_unref (buf->attached);
+  if (buf->wake_fd >= 0)
+    close (buf->wake_fd);
+  /* Closing the buffer fd detaches anything left. */
+  close (buf->fd);
+  close (buf->devfd);
+  g_free (buf);
+}
+
+static gboolean
+dmabuf_ino (gint fd, guint64 *ino)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) < 0)
+    return FALSE;
+  *ino = st.st_ino;
+  return TRUE;
+}
+
+static GstIioAttachment *
+lookup (GstIioBuffer *buf, gint dmabuf_fd)
+{
+  guint64 ino;
+
+  if (!dmabuf_ino (dmabuf_fd, &ino))
+    return NULL;
+  return g_hash_table_lookup (buf->attached, &ino);
+}
+
+gboolean
+gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
+{
+  GstIioAttachment *att;
+  guint64 ino;
+  gint fd, err;
+
+  if (!dmabuf_ino (dmabuf_fd, &ino)) {
+    err = errno;
+    g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
+        "fstat of dma-buf fd %d: %s", dmabuf_fd, g_strerror (err));
+    return FALSE;
+  }
+  if (g_hash_table_contains (buf->attached, &ino))
+    return TRUE;
+
+  if (ioctl (buf->fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &dmabuf_fd) < 0) {
+    err = errno;
+    g_set_error (error, GST_IIO_BUFFER_ERROR,
+        (err == EPERM || err == ENOTTY || err == EINVAL)
+            ? GST_IIO_BUFFER_ERROR_NOT_SUPPORTED
+            : code_from_errno (err),
+        "Attaching a dma-buf to the IIO buffer failed: %s%s", g_strerror (err),
+        (err == EPERM || err == ENOTTY || err == EINVAL)
+            ? " (the buffer has no DMABUF support: it is not built on "
+              "industrialio-buffer-dma, or the kernel is older than 6.9)"
+            : err == EBUSY ? " (the buffer is enabled in fileio mode)"
+                           : "");
+    return FALSE;
+  }
+  fd = fcntl (dmabuf_fd, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) {
+    err = errno;
+    ioctl (buf->fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &dmabuf_fd);
+    g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
+        "dup of dma-buf fd: %s", g_strerror (err));
+    return FALSE;
+  }
+  att = g_new0 (GstIioAttachment, 1);
+  att->ino = ino;
+  att->fd = fd;
+  att->sync_fd = -1;
+  g_hash_table_insert (buf->attached, &att->ino, att);
+  GST_DEBUG (
+      "attached dma-buf fd %d (ino %" G_GUINT64_FORMAT ")", dmabuf_fd, ino);
+  return TRUE;
+}
+
+gboolean
+gst_iio_buffer_is_attached (GstIioBuffer *buf, gint dmabuf_fd)
+{
+  return lookup (buf, dmabuf_fd) != NULL;
+}
+
+guint
+gst_iio_buffer_n_attached (GstIioBuffer *buf)
+{
+  return g_hash_table_size (buf->attached);
+}
+
+static gboolean
+detach_one (gpointer key, gpointer value, gpointer user_data)
+{
+  GstIioBuffer *buf = user_data;
+  GstIioAttachment *att = value;
+
+  if (ioctl (buf->fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &att->fd) < 0)
+    GST_WARNING ("detach of dma-buf %" G_GUINT64_FORMAT ": %s", att->ino,
+        g_strerror (errno));
+  return TRUE;
+}
+
+void
+gst_iio_buffer_detach_all (GstIioBuffer *buf)
+{
+  g_hash_table_foreach_remove (buf->attached, detach_one, buf);
+}
+
+gboolean
+gst_iio_buffer_enqueue (GstIioBuffer *buf, gint dmabuf_fd, gsize bytes,
+    gboolean cyclic, GError **error)
+{
+  struct iio_dmabuf req = { 0 };
+  struct dma_buf_export_sync_file ex = { 0 };
+  GstIioAttachment *att = lookup (buf, dmabuf_fd);
+  gint err;
+
+  g_return_val_if_fail (att != NULL, FALSE);
+
+  req.fd = dmabuf_fd;
+  req.flags = cyclic ? IIO_BUFFER_DMABUF_CYCLIC : 0;
+  req.bytes_used = bytes;
+  while (ioctl (buf->fd, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req) < 0) {
+    err = errno;
+    if (err == EINTR)
+      continue;
+    g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
+        "Queueing a transfer of %" G_GSIZE_FORMAT " bytes failed: %s", bytes,
+        g_strerror (err));
+    return FALSE;
+  }
+
+  /* The fence of this transfer, as a sync_file: polling it waits for this
+   * transfer alone, and its status tells a failed or aborted transfer from a
+   * good one. Once signalled, the dma-buf no longer yields the fence, so it
+   * is taken now. The input transfer is a writer, the output one a reader. */
+  GST_LOG ("queued %" G_GSIZE_FORMAT " bytes of dma-buf fd %d%s", bytes,
+      dmabuf_fd, cyclic ? " (cyclic)" : "");
+  if (att->sync_fd >= 0) {
+    close (att->sync_fd);
+    att->sync_fd = -1;
+  }
+  if (!buf->no_sync_file) {
+    ex.flags = buf->output ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
+    if (ioctl (dmabuf_fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex) == 0) {
+      att->sync_fd = ex.fd;
+    } else {
+      GST_WARNING ("cannot export the transfer's fence (%s): completion by "
+                   "poll only, failed transfers go unnoticed",
+          g_strerror (errno));
+      buf->no_sync_file = TRUE;
+    }
+  }
+  return TRUE;
+}
+
+static GstIioWaitResult
+poll_one (GstIioBuffer *buf, gint fd, short events, GstClockTime timeout,
+    GError **error)
+{
+  struct pollfd pfd[2] = { { fd, events, 0 }, { buf->wake_fd, POLLIN, 0 } };
+  gint ms = timeout == GST_CLOCK_TIME_NONE
+      ? -1
+      : (gint)MIN (timeout / GST_MSECOND, G_MAXINT);
+  gint n, err;
+
+  for (;;) {
+    if (g_atomic_int_get (&buf->flushing))
+      return GST_IIO_WAIT_FLUSHING;
+    n = poll (pfd, 2, ms);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      err = errno;
+      g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
+          "poll: %s", g_strerror (err));
+      return GST_IIO_WAIT_ERROR;
+    }
+    if (n == 0)
+      return GST_IIO_WAIT_TIMEOUT;
+    if (pfd[1].revents && g_atomic_int_get (&buf->flushing))
+      return GST_IIO_WAIT_FLUSHING;
+    if (pfd[0].revents & (POLLERR | POLLNVAL)) {
+      g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_GONE,
+          "poll on fd %d: %s", fd,
+          (pfd[0].revents & POLLNVAL) ? "invalid fd" : "error (device gone?)");
+      return GST_IIO_WAIT_ERROR;
+    }
+    if (pfd[0].revents & events)
+      return GST_IIO_WAIT_OK;
+  }
+}
+
+GstIioWaitResult
+gst_iio_buffer_wait (
+    GstIioBuffer *buf, gint dmabuf_fd, GstClockTime timeout, GError **error)
+{
+  GstIioAttachment *att = lookup (buf, dmabuf_fd);
+  struct sync_file_info info = { 0 };
+  GstIioWaitResult res;
+
+  if (!att || att->sync_fd < 0)
+    return poll_one (
+        buf, dmabuf_fd, buf->output ? POLLOUT : POLLIN, timeout, error);
+
+  res = poll_one (buf, att->sync_fd, POLLIN, timeout, error);
+  if (res != GST_IIO_WAIT_OK)
+    return res;
+  if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) == 0 && info.status < 0) {
+    g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TRANSFER,
+        "The IIO transfer failed: %s", g_strerror (-info.status));
+    res = GST_IIO_WAIT_ERROR;
+  }
+  close (att->sync_fd);
+  att->sync_fd = -1;
+  return res;
+}
+
+static gint
+buffer_dmabuf_fd (GstBuffer *buffer)
+{
+  GstMemory *mem;
+
+  if (gst_buffer_n_memory (buffer) != 1)
+    return -1;
+  mem = gst_buffer_peek_memory (buffer, 0);
+  return gst_is_dmabuf_memory (mem) ? gst_dmabuf_memory_get_fd (mem) : -1;
+}
+
+gboolean
+gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer, gsize bytes,
+    gboolean cyclic, GError **error)
+{
+  gint fd = buffer_dmabuf_fd (buffer);
+
+  if (fd < 0) {
+    g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_INVALID,
+        "Buffer %p is not a single dma-buf memory", buffer);
+    gst_buffer_unref (buffer);
+    return FALSE;
+  }
+  if (!gst_iio_buffer_attach (buf, fd, error) ||
+      !gst_iio_buffer_enqueue (buf, fd, bytes, cyclic, error)) {
+    gst_buffer_unref (buffer);
+    return FALSE;
+  }
+  g_queue_push_tail (&buf->queued, buffer);
+  return TRUE;
+}
+
+GstIioWaitResult
+gst_iio_buffer_dequeue (
+    GstIioBuffer *buf, GstClockTime timeout, GstBuffer **buffer, GError **error)
+{
+  GstBuffer *head = g_queue_peek_head (&buf->queued);
+  GstIioWaitResult res;
+
+  *buffer = NULL;
+  if (!head) {
+    g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_FAILED,
+        "No transfer queued");
+    return GST_IIO_WAIT_ERROR;
+  }
+  res = gst_iio_buffer_wait (buf, buffer_dmabuf_fd (head), timeout, error);
+  if (res == GST_IIO_WAIT_OK || res == GST_IIO_WAIT_ERROR)
+    *buffer = g_queue_pop_head (&buf->queued);
+  return res;
+}
+
+guint
+gst_iio_buffer_n_queued (GstIioBuffer *buf)
+{
+  return buf->queued.length;
+}
+
+void
+gst_iio_buffer_flush_queue (GstIioBuffer *buf)
+{
+  GstBuffer *b;
+
+  while ((b = g_queue_pop_head (&buf->queued)))
+    gst_buffer_unref (b);
+}
+
+static gssize
+fileio (GstIioBuffer *buf, guint8 *data, gsize size, GstClockTime timeout,
+    GError **error)
+{
+  gsize done = 0;
+  gssize n;
+  gint err;
+
+  while (done < size) {
+    switch (poll_one (
+        buf, buf->fd, buf->output ? POLLOUT : POLLIN, timeout, error)) {
+      case GST_IIO_WAIT_OK:
+        break;
+      case GST_IIO_WAIT_FLUSHING:
+        return 0;
+      case GST_IIO_WAIT_TIMEOUT:
+        g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TIMEOUT,
+            "No data from the device for %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (timeout));
+        return -1;
+      default:
+        return -1;
+    }
+    n = buf->output ? write (buf->fd, data + done, size - done)
+                    : read (buf->fd, data + done, size - done);
+    if (n < 0) {
+      err = errno;
+      if (err == EINTR || err == EAGAIN)
+        continue;
+      g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err), "%s: %s",
+          buf->output ? "write" : "read", g_strerror (err));
+      return -1;
+    }
+    if (n == 0) {
+      g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_GONE,
+          "The device went away");
+      return -1;
+    }
+    done += n;
+  }
+  return done;
+}
+
+gssize
+gst_iio_buffer_read (GstIioBuffer *buf, guint8 *data, gsize size,
+    GstClockTime timeout, GError **error)
+{
+  g_return_val_if_fail (!buf->output, -1);
+  return fileio (buf, data, size, timeout, error);
+}
+
+gssize
+gst_iio_buffer_write (GstIioBuffer *buf, const guint8 *data, gsize size,
+    GstClockTime timeout, GError **error)
+{
+  g_return_val_if_fail (buf->output, -1);
+  return fileio (buf, (guint8 *)data, size, timeout, error);
+}
+
+void
+gst_iio_buffer_set_flushing (GstIioBuffer *buf, gboolean flushing)
+{
+  guint64 one = 1;
+
+  g_atomic_int_set (&buf->flushing, flushing);
+  if (flushing) {
+    if (write (buf->wake_fd, &one, sizeof (one)) < 0)
+      GST_WARNING ("eventfd write: %s", g_strerror (errno));
+  } else {
+    if (read (buf->wake_fd, &one, sizeof (one)) < 0 && errno != EAGAIN)
+      GST_WARNING ("eventfd read: %s", g_strerror (errno));
+  }
+}

@@ -1,0 +1,970 @@
+/* Control plane of an IIO device: finds it in sysfs, loads and enables the
+ * scan elements of one buffer, reads and writes attributes (gstiiodevice.h).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstiiodevice.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_iio_device_debug);
+#define GST_CAT_DEFAULT gst_iio_device_debug
+
+#define DEFAULT_SYSFS_ROOT "/sys/bus/iio/devices"
+#define DEFAULT_DEV_ROOT "/dev"
+
+/* Also what the device list holds: a listed device has no channels yet and
+ * its buffer fields describe the last buffer probed. */
+struct _GstIioDevice
+{
+  guint num;   /* N of iio:deviceN */
+  gchar *id;   /* "iio:deviceN" */
+  gchar *name; /* NULL when the driver gives none */
+  gchar *label;
+  gchar *path; /* its sysfs directory */
+  gchar *devnode;
+  GstIioDirection direction;
+  guint buffer_index;
+  gchar *buffer_dir;   /* "bufferN"; "buffer" before Linux 5.11 */
+  gchar *scan_dir;     /* "bufferN"; "scan_elements" before 5.11 */
+  const gchar *prefix; /* "in_" or "out_" */
+  GPtrArray *channels; /* GstIioChannel *, owned, by scan index */
+  guint scan_size;
+};
+
+static void
+init_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_iio_device_debug, "iiodevice", 0,
+        "IIO device control plane (sysfs)");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+const gchar *
+gst_iio_sysfs_root (void)
+{
+  const gchar *root = g_getenv ("GST_IIO_SYSFS_ROOT");
+
+  return root && *root ? root : DEFAULT_SYSFS_ROOT;
+}
+
+const gchar *
+gst_iio_dev_root (void)
+{
+  const gchar *root = g_getenv ("GST_IIO_DEV_ROOT");
+
+  return root && *root ? root : DEFAULT_DEV_ROOT;
+}
+
+/* A sysfs attribute, trailing newline stripped. sysfs gives every attribute
+ * the size of a page and g_file_get_contents() reads up to EOF. */
+static gchar *
+read_file (const gchar *path, GError **error)
+{
+  gchar *contents;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return NULL;
+  return g_strchomp (contents);
+}
+
+/* Writes @value in one write(), as sysfs takes an attribute; 0 or errno.
+ * No O_CREAT: an attribute the driver lacks is an error. */
+static int
+write_file (const gchar *path, const gchar *value)
+{
+  size_t len = strlen (value);
+  ssize_t n;
+  int fd, err = 0;
+
+  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0)
+    return errno;
+  do {
+    n = write (fd, value, len);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0)
+    err = errno;
+  else if ((size_t)n != len)
+    err = EIO;
+  if (close (fd) < 0 && err == 0)
+    err = errno;
+  return err;
+}
+
+/* How to get past a refused sysfs write. */
+static const gchar *
+write_hint (int err)
+{
+  switch (err) {
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return " (the attribute is read-only, or writing it needs root or a "
+             "udev rule granting access)";
+    case EBUSY:
+      return " (the buffer is enabled: stop whoever streams from it)";
+    case EINVAL:
+      return " (the driver refused the value: see its *_available "
+             "attributes)";
+    case ENOENT:
+    case ENOTDIR:
+      return " (the driver does not provide this attribute)";
+    default:
+      return "";
+  }
+}
+
+static gboolean
+parse_uint (const gchar *s, guint *out)
+{
+  guint64 v;
+
+  if (!g_ascii_string_to_unsigned (s, 10, 0, G_MAXUINT, &v, NULL))
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+skip (const gchar **p, const gchar *literal)
+{
+  if (!g_str_has_prefix (*p, literal))
+    return FALSE;
+  *p += strlen (literal);
+  return TRUE;
+}
+
+/* At least one decimal digit, value <= 64 (checked as it grows, so huge
+ * numbers cannot overflow). */
+static gboolean
+read_number (const gchar **p, guint *out)
+{
+  const gchar *s = *p;
+  guint v = 0;
+
+  if (!g_ascii_isdigit (*s))
+    return FALSE;
+  for (; g_ascii_isdigit (*s); s++) {
+    v = v * 10 + (*s - '0');
+    if (v > 64)
+      return FALSE;
+  }
+  *p = s;
+  *out = v;
+  return TRUE;
+}
+
+gboolean
+gst_iio_channel_parse_type (const gchar *type, GstIioChannel *ch)
+{
+  const gchar *p = type;
+  gboolean big_endian, is_signed;
+  guint realbits, storagebits, shift, repeat = 1;
+
+  g_return_val_if_fail (ch != NULL, FALSE);
+
+  if (type == NULL)
+    return FALSE;
+  if (skip (&p, "be:"))
+    big_endian = TRUE;
+  else if (skip (&p, "le:"))
+    big_endian = FALSE;
+  else
+    return FALSE;
+  if (*p != 's' && *p != 'u')
+    return FALSE;
+  is_signed = *p++ == 's';
+  if (!read_number (&p, &realbits) || !skip (&p, "/") ||
+      !read_number (&p, &storagebits))
+    return FALSE;
+  if (skip (&p, "X") && !read_number (&p, &repeat))
+    return FALSE;
+  if (!skip (&p, ">>") || !read_number (&p, &shift) || *p != '\0')
+    return FALSE;
+  if (storagebits < 8 || storagebits % 8 != 0 || realbits < 1 ||
+      realbits > storagebits || shift + realbits > storagebits || repeat < 1)
+    return FALSE;
+
+  ch->big_endian = big_endian;
+  ch->is_signed = is_signed;
+  ch->realbits = realbits;
+  ch->storagebits = storagebits;
+  ch->shift = shift;
+  ch->repeat = repeat;
+  return TRUE;
+}
+
+static gint
+device_compare (gconstpointer a, gconstpointer b)
+{
+  const GstIioDevice *da = *(GstIioDevice *const *)a;
+  const GstIioDevice *db = *(GstIioDevice *const *)b;
+
+  return da->num < db->num ? -1 : da->num > db->num;
+}
+
+static void
+device_free (gpointer dev)
+{
+  gst_iio_device_free (dev);
+}
+
+/* Every iio:deviceN under the sysfs root, lowest N first. */
+static GPtrArray *
+list_devices (GError **error)
+{
+  const gchar *root = gst_iio_sysfs_root (), *fname;
+  GError *err = NULL;
+  GPtrArray *devices;
+  GDir *dir;
+
+  dir = g_dir_open (root, 0, &err);
+  if (dir == NULL) {
+    if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+          "no IIO devices: %s does not exist (load the device's driver, or "
+          "point GST_IIO_SYSFS_ROOT at the IIO devices)",
+          root);
+    else
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+          "cannot list the IIO devices: %s", err->message);
+    g_error_free (err);
+    return NULL;
+  }
+
+  devices = g_ptr_array_new_with_free_func (device_free);
+  while ((fname = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *name = NULL, *label = NULL;
+    GstIioDevice *dev;
+    guint num;
+
+    /* triggerN and other entries live here too */
+    if (!g_str_has_prefix (fname, "iio:device") ||
+        !parse_uint (fname + strlen ("iio:device"), &num))
+      continue;
+    dev = g_new0 (GstIioDevice, 1);
+    dev->num = num;
+    dev->id = g_strdup (fname);
+    dev->path = g_build_filename (root, fname, NULL);
+    /* both optional: a driver may give neither */
+    name = g_build_filename (dev->path, "name", NULL);
+    dev->name = read_file (name, NULL);
+    label = g_build_filename (dev->path, "label", NULL);
+    dev->label = read_file (label, NULL);
+    g_ptr_array_add (devices, dev);
+  }
+  g_dir_close (dir);
+  g_ptr_array_sort (devices, device_compare);
+  return devices;
+}
+
+/* Which way the scan elements in @scan_path go when the buffer does not say
+ * (before Linux 5.11): output only when they are out_. */
+static GstIioDirection
+direction_from_scan_elements (const gchar *scan_path)
+{
+  GstIioDirection direction = GST_IIO_DIRECTION_INPUT;
+  const gchar *fname;
+  GDir *dir;
+
+  dir = g_dir_open (scan_path, 0, NULL);
+  if (dir == NULL)
+    return direction;
+  while ((fname = g_dir_read_name (dir)) != NULL) {
+    if (!g_str_has_suffix (fname, "_en"))
+      continue;
+    if (g_str_has_prefix (fname, "in_")) {
+      direction = GST_IIO_DIRECTION_INPUT;
+      break;
+    }
+    if (g_str_has_prefix (fname, "out_"))
+      direction = GST_IIO_DIRECTION_OUTPUT;
+  }
+  g_dir_close (dir);
+  return direction;
+}
+
+/* Fills the buffer fields of @dev for buffer @idx: where its attributes
+ * and scan elements are, which way it goes. FALSE when there is none. */
+static gboolean
+probe_buffer (GstIioDevice *dev, guint idx)
+{
+  g_autofree gchar *bufname = g_strdup_printf ("buffer%u", idx);
+  g_autofree gchar *bufpath = g_build_filename (dev->path, bufname, NULL);
+  g_autofree gchar *legacy =
+      g_build_filename (dev->path, "scan_elements", NULL);
+  g_autofree gchar *dir_file = NULL, *value = NULL, *scan_path = NULL;
+
+  g_clear_pointer (&dev->buffer_dir, g_free);
+  g_clear_pointer (&dev->scan_dir, g_free);
+  if (g_file_test (bufpath, G_FILE_TEST_IS_DIR)) {
+    dev->buffer_dir = g_strdup (bufname);
+    dev->scan_dir = g_strdup (bufname);
+  } else if (idx == 0 && g_file_test (legacy, G_FILE_TEST_IS_DIR)) {
+    dev->buffer_dir = g_strdup ("buffer");
+    dev->scan_dir = g_strdup ("scan_elements");
+  } else {
+    return FALSE;
+  }
+  dev->buffer_index = idx;
+
+  dir_file = g_build_filename (dev->path, dev->buffer_dir, "direction", NULL);
+  value = read_file (dir_file, NULL);
+  scan_path = g_build_filename (dev->path, dev->scan_dir, NULL);
+  if (g_strcmp0 (value, "out") == 0)
+    dev->direction = GST_IIO_DIRECTION_OUTPUT;
+  else if (g_strcmp0 (value, "in") == 0)
+    dev->direction = GST_IIO_DIRECTION_INPUT;
+  else
+    dev->direction = direction_from_scan_elements (scan_path);
+  return TRUE;
+}
+
+static gboolean
+device_fits (GstIioDevice *dev, GstIioDirection direction, guint idx)
+{
+  return probe_buffer (dev, idx) && dev->direction == direction;
+}
+
+static const gchar *
+direction_name (GstIioDirection direction)
+{
+  return direction == GST_IIO_DIRECTION_OUTPUT ? "output" : "input";
+}
+
+/* "name (iio:deviceN, label L), ..." of the devices that fit, or of all
+ * when @all; "" when there is none. */
+static gchar *
+describe_devices (
+    GPtrArray *devices, gboolean all, GstIioDirection direction, guint idx)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < devices->len; i++) {
+    GstIioDevice *dev = g_ptr_array_index (devices, i);
+
+    if (!all && !device_fits (dev, direction, idx))
+      continue;
+    g_string_append_printf (s, "%s%s (%s", s->len ? ", " : "",
+        dev->name ? dev->name : "(no name)", dev->id);
+    if (dev->label)
+      g_string_append_printf (s, ", label %s", dev->label);
+    g_string_append_c (s, ')');
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* Says why no device fits @spec and lists the ones that would. @named is
+ * the first device that @spec names, if any. */
+static void
+set_not_found_error (GError **error, GPtrArray *devices, const gchar *spec,
+    GstIioDevice *named, GstIioDirection direction, guint idx)
+{
+  g_autofree gchar *fits = describe_devices (devices, FALSE, direction, idx);
+  g_autofree gchar *all = describe_devices (devices, TRUE, direction, idx);
+  g_autofree gchar *why = NULL, *alternatives = NULL;
+  const gchar *dir = direction_name (direction);
+
+  if (spec == NULL || *spec == '\0')
+    why = g_strdup_printf ("no IIO device has an %s buffer%u", dir, idx);
+  else if (named == NULL)
+    why = g_strdup_printf ("IIO device \"%s\" not found", spec);
+  else if (!probe_buffer (named, idx))
+    why = g_strdup_printf (
+        "IIO device \"%s\" (%s) has no buffer%u", spec, named->id, idx);
+  else
+    why = g_strdup_printf ("IIO device \"%s\" (%s): buffer%u is an %s "
+                           "buffer, not an %s one",
+        spec, named->id, idx, direction_name (named->direction), dir);
+
+  if (*fits)
+    alternatives =
+        g_strdup_printf ("available (%s buffer%u): %s", dir, idx, fits);
+  else if (*all)
+    alternatives = g_strdup_printf ("none of the devices present has an %s "
+                                    "buffer%u: %s",
+        dir, idx, all);
+  else
+    alternatives = g_strdup_printf ("there are no IIO devices in %s (load "
+                                    "the device's driver)",
+        gst_iio_sysfs_root ());
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      "%s; %s", why, alternatives);
+}
+
+static void
+channel_free (gpointer data)
+{
+  GstIioChannel *ch = data;
+
+  g_free (ch->id);
+  g_free (ch->type);
+  g_free (ch);
+}
+
+static gint
+channel_compare (gconstpointer a, gconstpointer b)
+{
+  const GstIioChannel *ca = *(GstIioChannel *const *)a;
+  const GstIioChannel *cb = *(GstIioChannel *const *)b;
+
+  return ca->index < cb->index ? -1 : ca->index > cb->index;
+}
+
+/* The kernel's iio_compute_scan_bytes(): each enabled element aligned to its
+ * own size, the scan to the largest. */
+static void
+compute_layout (GstIioDevice *dev)
+{
+  guint i, bytes = 0, largest = 0;
+
+  for (i = 0; i < dev->channels->len; i++) {
+    GstIioChannel *ch = g_ptr_array_index (dev->channels, i);
+    guint len = ch->storagebits / 8 * ch->repeat;
+
+    ch->offset = 0;
+    if (!ch->enabled)
+      continue;
+    bytes = (bytes + len - 1) / len * len;
+    ch->offset = bytes;
+    bytes += len;
+    largest = MAX (largest, len);
+  }
+  dev->scan_size = largest ? (bytes + largest - 1) / largest * largest : 0;
+  GST_DEBUG ("%s buffer%u: %u bytes per scan", dev->id, dev->buffer_index,
+      dev->scan_size);
+}
+
+/* "<scan dir>/<in_|out_><id>_<suffix>" */
+static gchar *
+scan_attr (GstIioDevice *dev, const gchar *id, const gchar *suffix)
+{
+  return g_strdup_printf ("%s/%s%s_%s", dev->scan_dir, dev->prefix, id, suffix);
+}
+
+static GstIioChannel *
+load_channel (GstIioDevice *dev, const gchar *id, GError **error)
+{
+  g_autofree gchar *type_attr = scan_attr (dev, id, "type");
+  g_autofree gchar *index_attr = scan_attr (dev, id, "index");
+  g_autofree gchar *en_attr = scan_attr (dev, id, "en");
+  g_autofree gchar *idx = NULL, *en = NULL;
+  GstIioChannel *ch = g_new0 (GstIioChannel, 1);
+
+  ch->id = g_strdup (id);
+  ch->is_timestamp = g_str_equal (id, "timestamp");
+  ch->type = gst_iio_device_read_attr (dev, type_attr, error);
+  if (ch->type == NULL)
+    goto failed;
+  if (!gst_iio_channel_parse_type (ch->type, ch)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+        "%s of IIO device %s is \"%s\", a scan element type this element "
+        "does not understand (expected e.g. \"le:s16/16>>0\")",
+        type_attr, dev->id, ch->type);
+    goto failed;
+  }
+  idx = gst_iio_device_read_attr (dev, index_attr, error);
+  if (idx == NULL)
+    goto failed;
+  if (!parse_uint (idx, &ch->index)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+        "%s of IIO device %s is \"%s\", not a scan index", index_attr, dev->id,
+        idx);
+    goto failed;
+  }
+  en = gst_iio_device_read_attr (dev, en_attr, error);
+  if (en == NULL)
+    goto failed;
+  ch->enabled = g_str_equal (en, "1");
+  GST_LOG ("%s: %s index %u type %s%s", dev->id, id, ch->index, ch->type,
+      ch->enabled ? " (enabled)" : "");
+  return ch;
+
+failed:
+  channel_free (ch);
+  return NULL;
+}
+
+/* Every <in_|out_><id>_en of the buffer's scan elements is one channel;
+ * their enable state is read as it is, so the layout is known at once. */
+static gboolean
+load_channels (GstIioDevice *dev, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (dev->path, dev->scan_dir, NULL);
+  gsize plen = strlen (dev->prefix);
+  const gchar *fname;
+  GError *err = NULL;
+  GDir *dir;
+
+  dir = g_dir_open (path, 0, &err);
+  if (dir == NULL) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+        "cannot list the scan elements of IIO device %s: %s", dev->id,
+        err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  while ((fname = g_dir_read_name (dir)) != NULL) {
+    gsize flen = strlen (fname);
+    g_autofree gchar *id = NULL;
+    GstIioChannel *ch;
+
+    if (flen <= plen + 3 || !g_str_has_prefix (fname, dev->prefix) ||
+        !g_str_has_suffix (fname, "_en"))
+      continue;
+    id = g_strndup (fname + plen, flen - plen - 3);
+    ch = load_channel (dev, id, error);
+    if (ch == NULL) {
+      g_dir_close (dir);
+      return FALSE;
+    }
+    g_ptr_array_add (dev->channels, ch);
+  }
+  g_dir_close (dir);
+  g_ptr_array_sort (dev->channels, channel_compare);
+  compute_layout (dev);
+  return TRUE;
+}
+
+static gboolean
+device_is_named (GstIioDevice *dev, const gchar *spec)
+{
+  return g_str_equal (dev->id, spec) || g_strcmp0 (dev->name, spec) == 0 ||
+      g_strcmp0 (dev->label, spec) == 0;
+}
+
+GstIioDevice *
+gst_iio_device_open (const gchar *spec, GstIioDirection direction,
+    guint buffer_index, GError **error)
+{
+  GstIioDevice *dev = NULL, *named = NULL;
+  GPtrArray *devices;
+  guint i;
+
+  init_debug ();
+  devices = list_devices (error);
+  if (devices == NULL)
+    return NULL;
+
+  for (i = 0; i < devices->len; i++) {
+    GstIioDevice *candidate = g_ptr_array_index (devices, i);
+
+    if (spec && *spec && !device_is_named (candidate, spec))
+      continue;
+    if (named == NULL)
+      named = candidate;
+    if (device_fits (candidate, direction, buffer_index)) {
+      dev = g_ptr_array_steal_index (devices, i);
+      break;
+    }
+  }
+  if (dev == NULL) {
+    set_not_found_error (error, devices, spec, named, direction, buffer_index);
+    goto out;
+  }
+
+  dev->devnode = g_build_filename (gst_iio_dev_root (), dev->id, NULL);
+  dev->prefix = direction == GST_IIO_DIRECTION_OUTPUT ? "out_" : "in_";
+  dev->channels = g_ptr_array_new_with_free_func (channel_free);
+  if (!load_channels (dev, error)) {
+    g_clear_pointer (&dev, gst_iio_device_free);
+    goto out;
+  }
+  GST_INFO ("opened %s (%s) %s buffer%u at %s: %u scan elements",
+      gst_iio_device_get_name (dev), dev->id, direction_name (direction),
+      buffer_index, dev->path, dev->channels->len);
+
+out:
+  g_ptr_array_unref (devices);
+  return dev;
+}
+
+void
+gst_iio_device_free (GstIioDevice *dev)
+{
+  if (dev == NULL)
+    return;
+  g_free (dev->id);
+  g_free (dev->name);
+  g_free (dev->label);
+  g_free (dev->path);
+  g_free (dev->devnode);
+  g_free (dev->buffer_dir);
+  g_free (dev->scan_dir);
+  if (dev->channels)
+    g_ptr_array_unref (dev->channels);
+  g_free (dev);
+}
+
+/* The device's name; its id when the driver gives it no name. */
+const gchar *
+gst_iio_device_get_name (GstIioDevice *dev)
+{
+  return dev->name ? dev->name : dev->id;
+}
+
+const gchar *
+gst_iio_device_get_label (GstIioDevice *dev)
+{
+  return dev->label;
+}
+
+const gchar *
+gst_iio_device_get_id (GstIioDevice *dev)
+{
+  return dev->id;
+}
+
+GstIioDirection
+gst_iio_device_get_direction (GstIioDevice *dev)
+{
+  return dev->direction;
+}
+
+guint
+gst_iio_device_get_buffer_index (GstIioDevice *dev)
+{
+  return dev->buffer_index;
+}
+
+const gchar *
+gst_iio_device_get_devnode (GstIioDevice *dev)
+{
+  return dev->devnode;
+}
+
+GPtrArray *
+gst_iio_device_get_channels (GstIioDevice *dev)
+{
+  return dev->channels;
+}
+
+static gchar *
+channel_ids (GstIioDevice *dev)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < dev->channels->len; i++) {
+    GstIioChannel *ch = g_ptr_array_index (dev->channels, i);
+
+    g_string_append_printf (s, "%s%s", i ? ", " : "", ch->id);
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* Sets want[i] for each channel @list names (NULL or "": all but the
+ * timestamp); FALSE with the error when it names none, an unknown one or
+ * one twice. */
+static gboolean
+parse_selection (
+    GstIioDevice *dev, const gchar *list, gboolean *want, GError **error)
+{
+  g_auto (GStrv) ids = g_strsplit (list ? list : "", ",", -1);
+  g_autofree gchar *available = channel_ids (dev);
+  guint i, j, n = dev->channels->len, count = 0;
+
+  if (list == NULL || *list == '\0') {
+    for (j = 0; j < n; j++) {
+      want[j] = !((GstIioChannel *)g_ptr_array_index (dev->channels, j))
+                     ->is_timestamp;
+      count += want[j];
+    }
+    if (count == 0)
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "IIO device %s (%s) has no channel but a timestamp in buffer%u; "
+          "name the channels to enable",
+          gst_iio_device_get_name (dev), dev->id, dev->buffer_index);
+    return count > 0;
+  }
+
+  for (i = 0; ids[i] != NULL; i++) {
+    const gchar *id = g_strstrip (ids[i]);
+
+    if (*id == '\0')
+      continue;
+    for (j = 0; j < n; j++) {
+      if (g_str_equal (
+              ((GstIioChannel *)g_ptr_array_index (dev->channels, j))->id, id))
+        break;
+    }
+    if (j == n) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "IIO device %s (%s) has no channel \"%s\" in buffer%u; available: "
+          "%s",
+          gst_iio_device_get_name (dev), dev->id, id, dev->buffer_index,
+          available);
+      return FALSE;
+    }
+    if (want[j]) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "channel \"%s\" is listed twice in \"%s\"; list each once", id, list);
+      return FALSE;
+    }
+    want[j] = TRUE;
+    count++;
+  }
+  if (count == 0)
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "no channel named in \"%s\"; give comma-separated ids of IIO device "
+        "%s (%s): %s",
+        list, gst_iio_device_get_name (dev), dev->id, available);
+  return count > 0;
+}
+
+gboolean
+gst_iio_device_select_channels (
+    GstIioDevice *dev, const gchar *list, GError **error)
+{
+  guint n = dev->channels->len, i, pass;
+  g_autofree gboolean *want = g_new0 (gboolean, n + 1);
+  gboolean ok = parse_selection (dev, list, want, error);
+
+  /* Disable before enabling: a driver with fixed scan masks may refuse an
+   * enable that, with the old channels still on, matches no mask. */
+  for (pass = 0; ok && pass < 2; pass++) {
+    for (i = 0; ok && i < n; i++) {
+      GstIioChannel *ch = g_ptr_array_index (dev->channels, i);
+      g_autofree gchar *attr = scan_attr (dev, ch->id, "en");
+
+      if (want[i] != (pass == 1))
+        continue;
+      ok = gst_iio_device_write_attr (dev, attr, want[i] ? "1" : "0", error);
+      if (ok)
+        ch->enabled = want[i];
+    }
+  }
+  compute_layout (dev);
+  return ok;
+}
+
+GPtrArray *
+gst_iio_device_get_enabled_channels (GstIioDevice *dev)
+{
+  GPtrArray *enabled = g_ptr_array_new ();
+  guint i;
+
+  for (i = 0; i < dev->channels->len; i++) {
+    GstIioChannel *ch = g_ptr_array_index (dev->channels, i);
+
+    if (ch->enabled)
+      g_ptr_array_add (enabled, ch);
+  }
+  return enabled;
+}
+
+guint
+gst_iio_device_get_scan_size (GstIioDevice *dev)
+{
+  return dev->scan_size;
+}
+
+gchar *
+gst_iio_device_read_attr (GstIioDevice *dev, const gchar *attr, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (dev->path, attr, NULL);
+  GError *err = NULL;
+  gchar *value;
+
+  value = read_file (path, &err);
+  if (value == NULL) {
+    g_set_error (error, GST_RESOURCE_ERROR,
+        g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+            ? GST_RESOURCE_ERROR_NOT_FOUND
+            : GST_RESOURCE_ERROR_OPEN_READ,
+        "cannot read attribute %s of IIO device %s: %s", attr,
+        gst_iio_device_get_name (dev), err->message);
+    g_error_free (err);
+  }
+  return value;
+}
+
+gboolean
+gst_iio_device_write_attr (
+    GstIioDevice *dev, const gchar *attr, const gchar *value, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (dev->path, attr, NULL);
+  int errnum = write_file (path, value);
+
+  if (errnum != 0) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "cannot set attribute %s of IIO device %s to \"%s\" (%s): %s%s", attr,
+        gst_iio_device_get_name (dev), value, path, g_strerror (errnum),
+        write_hint (errnum));
+    return FALSE;
+  }
+  GST_DEBUG ("%s: %s = %s", dev->id, attr, value);
+  return TRUE;
+}
+
+static gchar *
+format_double (gdouble value)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup (g_ascii_dtostr (buf, sizeof (buf), value));
+}
+
+/* sysfs text for a structure field: strings as they are, booleans 1/0,
+ * doubles in the C locale (GLib's transform would use the user's); NULL
+ * for what has no text form. */
+static gchar *
+value_to_string (const GValue *v)
+{
+  GValue s = G_VALUE_INIT;
+  gchar *str;
+
+  if (G_VALUE_HOLDS_STRING (v))
+    return g_value_dup_string (v);
+  if (G_VALUE_HOLDS_BOOLEAN (v))
+    return g_strdup (g_value_get_boolean (v) ? "1" : "0");
+  if (G_VALUE_HOLDS_DOUBLE (v))
+    return format_double (g_value_get_double (v));
+  if (!g_value_type_transformable (G_VALUE_TYPE (v), G_TYPE_STRING))
+    return NULL;
+  g_value_init (&s, G_TYPE_STRING);
+  g_value_transform (v, &s);
+  str = g_value_dup_string (&s);
+  g_value_unset (&s);
+  return str;
+}
+
+gboolean
+gst_iio_device_write_attrs (
+    GstIioDevice *dev, const GstStructure *attrs, GError **error)
+{
+  gint i, n = gst_structure_n_fields (attrs);
+
+  for (i = 0; i < n; i++) {
+    const gchar *attr = gst_structure_nth_field_name (attrs, i);
+    const GValue *v = gst_structure_get_value (attrs, attr);
+    g_autofree gchar *value = value_to_string (v);
+
+    if (value == NULL) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "cannot set attribute %s of IIO device %s: a %s has no text form; "
+          "give a string or a number",
+          attr, gst_iio_device_get_name (dev), G_VALUE_TYPE_NAME (v));
+      return FALSE;
+    }
+    if (!gst_iio_device_write_attr (dev, attr, value, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Where the rate may be, in the header's order; for the first enabled
+ * channel its own attribute (info_mask_separate) comes before its type's
+ * (info_mask_shared_by_type). */
+static GPtrArray *
+sampling_frequency_attrs (GstIioDevice *dev)
+{
+  GPtrArray *attrs = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  g_ptr_array_add (attrs, g_strdup ("sampling_frequency"));
+  g_ptr_array_add (
+      attrs, g_strdup_printf ("%s/sampling_frequency", dev->buffer_dir));
+  for (i = 0; i < dev->channels->len; i++) {
+    GstIioChannel *ch = g_ptr_array_index (dev->channels, i);
+    const gchar *p = ch->id;
+
+    if (!ch->enabled || ch->is_timestamp)
+      continue;
+    /* the channel type is the leading letters: "voltage0" -> "voltage" */
+    while (g_ascii_isalpha (*p))
+      p++;
+    g_ptr_array_add (attrs,
+        g_strdup_printf ("%s%s_sampling_frequency", dev->prefix, ch->id));
+    if (p != ch->id && *p != '\0')
+      g_ptr_array_add (attrs,
+          g_strdup_printf ("%s%.*s_sampling_frequency", dev->prefix,
+              (int)(p - ch->id), ch->id));
+    break;
+  }
+  return attrs;
+}
+
+gdouble
+gst_iio_device_get_sampling_frequency (GstIioDevice *dev)
+{
+  g_autoptr (GPtrArray) attrs = sampling_frequency_attrs (dev);
+  guint i;
+
+  for (i = 0; i < attrs->len; i++) {
+    const gchar *attr = g_ptr_array_index (attrs, i);
+    g_autofree gchar *value = gst_iio_device_read_attr (dev, attr, NULL);
+    gchar *end;
+    gdouble hz;
+
+    if (value == NULL)
+      continue;
+    hz = g_ascii_strtod (value, &end);
+    GST_DEBUG ("%s: %s = %s", dev->id, attr, value);
+    if (end == value || *end != '\0')
+      GST_WARNING ("%s: %s is \"%s\", not a number", dev->id, attr, value);
+    else if (hz > 0 && hz < G_MAXDOUBLE)
+      return hz;
+  }
+  return 0;
+}
+
+gboolean
+gst_iio_device_set_sampling_frequency (
+    GstIioDevice *dev, gdouble hz, GError **error)
+{
+  g_autoptr (GPtrArray) attrs = sampling_frequency_attrs (dev);
+  g_autofree gchar *value = format_double (hz);
+  guint i;
+
+  if (!(hz > 0 && hz < G_MAXDOUBLE)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "%s Hz is not a sampling frequency; give a positive rate", value);
+    return FALSE;
+  }
+  /* the first that exists is the one that counts */
+  for (i = 0; i < attrs->len; i++) {
+    g_autofree gchar *path =
+        g_build_filename (dev->path, attrs->pdata[i], NULL);
+
+    if (g_file_test (path, G_FILE_TEST_EXISTS))
+      return gst_iio_device_write_attr (dev, attrs->pdata[i], value, error);
+  }
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "cannot set IIO device %s (%s) to %s Hz: it has no sampling_frequency "
+      "attribute; leave the rate to the driver",
+      gst_iio_device_get_name (dev), dev->id, value);
+  return FALSE;
+}
+
+gboolean
+gst_iio_device_set_buffer_length (
+    GstIioDevice *dev, guint scans, GError **error)
+{
+  g_autofree gchar *attr = g_strdup_printf ("%s/length", dev->buffer_dir);
+  g_autofree gchar *value = g_strdup_printf ("%u", scans);
+
+  return gst_iio_device_write_attr (dev, attr, value, error);
+}
+
+gboolean
+gst_iio_device_set_buffer_enabled (
+    GstIioDevice *dev, gboolean enabled, GError **error)
+{
+  g_autofree gchar *attr = g_strdup_printf ("%s/enable", dev->buffer_dir);
+
+  return gst_iio_device_write_attr (dev, attr, enabled ? "1" : "0", error);
+}

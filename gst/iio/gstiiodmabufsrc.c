@@ -1,0 +1,1059 @@
+/* iiodmabufsrc: negotiates and schedules a capture from an IIO input buffer;
+ * the device object (gstiiodevice), the data plane (gstiiobuffer) and the
+ * pool (gstiiodmabufpool) do the work.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-iiodmabufsrc
+ * @title: iiodmabufsrc
+ *
+ * Captures samples from a Linux IIO device's input buffer. Where the buffer
+ * supports IIO DMABUF (Linux 6.9+, buffers built on industrialio-buffer-dma)
+ * the device writes straight into dma-bufs that flow downstream as
+ * GstDmaBufAllocator memory: no CPU copy. Either the element allocates them
+ * (io-mode=dmabuf, from a dma-heap) or it takes them from the pool that
+ * downstream offers (io-mode=dmabuf-import). Elsewhere it read()s the buffer
+ * (io-mode=rw). io-mode=auto picks the first that works and says which in
+ * the log and in #GstIioDmabufSrc:current-io-mode.
+ *
+ * Caps come from the enabled channels: audio/x-raw where they map 1:1 onto
+ * an audio format, else application/x-iio with the scan layout.
+ *
+ * A live source: each buffer is stamped with the running time of its first
+ * sample and counts samples in its offsets. When the device delivers later
+ * than its sample count says (the kernel queue ran dry or the device
+ * stalled), the next buffer is DISCONT and a warning tells how many samples
+ * were lost.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 iiodmabufsrc device=iio-sim-adc num-buffers=1000 ! fakesink
+ * ]| Captures 1000 blocks from the device named iio-sim-adc, zero-copy.
+ * |[
+ * gst-launch-1.0 iiodmabufsrc device=iio:device0 channels=voltage0,voltage1 \
+ *     sampling-frequency=48000 num-buffers=100 ! audioconvert ! \
+ *     audio/x-raw,format=F32LE ! fakesink
+ * ]| Two channels at 48 kHz, converted to float.
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstiiodmabufsrc.h"
+#include "gstiiocaps.h"
+#include "gstiiodmabufpool.h"
+
+#include <unistd.h>
+
+#include <gst/allocators/allocators.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_iio_dmabuf_src_debug);
+#define GST_CAT_DEFAULT gst_iio_dmabuf_src_debug
+
+enum {
+  PROP_0,
+  PROP_DEVICE,
+  PROP_BUFFER_INDEX,
+  PROP_CHANNELS,
+  PROP_SAMPLING_FREQUENCY,
+  PROP_ATTRIBUTES,
+  PROP_SAMPLES_PER_BUFFER,
+  PROP_N_BUFFERS,
+  PROP_IO_MODE,
+  PROP_CURRENT_IO_MODE,
+  PROP_DMA_HEAP,
+  PROP_TIMEOUT,
+  PROP_STATS,
+};
+
+#define DEFAULT_TIMEOUT (5 * GST_SECOND)
+
+struct _GstIioDmabufSrc
+{
+  GstPushSrc parent;
+
+  /* properties; the object lock guards them */
+  gchar *device_spec;
+  guint buffer_index;
+  gchar *channels;
+  gdouble sampling_frequency;
+  gchar *attributes;
+  guint samples_per_buffer;
+  guint n_buffers;
+  GstIioIoMode io_mode;
+  gchar *dma_heap;
+  GstClockTime timeout;
+
+  /* READY and up */
+  GstIioDevice *dev;
+  GstIioBuffer *buf;
+  gboolean dmabuf_ok;    /* the buffer accepted a probe attach */
+  gchar *dmabuf_problem; /* why not, for the log and errors */
+
+  /* negotiated */
+  gdouble rate;
+  guint scan_bytes;
+  guint block_samples;
+  gsize block_bytes;
+  GstIioIoMode mode;   /* in use; AUTO until decided */
+  GstBufferPool *pool; /* ours or downstream's, in the dma modes */
+
+  /* streaming thread */
+  gboolean streaming;
+  GstClockTime ts0;
+  guint64 offset;
+  gboolean discont;
+
+  /* stats, object lock */
+  guint64 n_buffers_out;
+  guint64 n_bytes_out;
+  guint64 n_copies;
+  guint64 n_samples_lost;
+  guint64 n_blocks_failed;
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (
+        "audio/x-raw, layout = (string) interleaved; " GST_IIO_CAPS_GENERIC));
+
+#define gst_iio_dmabuf_src_parent_class parent_class
+G_DEFINE_TYPE (GstIioDmabufSrc, gst_iio_dmabuf_src, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE (
+    iiodmabufsrc, "iiodmabufsrc", GST_RANK_NONE, GST_TYPE_IIO_DMABUF_SRC);
+
+static void gst_iio_dmabuf_src_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec);
+static void gst_iio_dmabuf_src_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+static void gst_iio_dmabuf_src_finalize (GObject *object);
+static GstStateChangeReturn gst_iio_dmabuf_src_change_state (
+    GstElement *element, GstStateChange transition);
+static void gst_iio_dmabuf_src_close (GstIioDmabufSrc *src);
+static gboolean gst_iio_dmabuf_src_start (GstBaseSrc *bsrc);
+static gboolean gst_iio_dmabuf_src_stop (GstBaseSrc *bsrc);
+static GstCaps *gst_iio_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter);
+static gboolean gst_iio_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps);
+static gboolean gst_iio_dmabuf_src_decide_allocation (
+    GstBaseSrc *bsrc, GstQuery *query);
+static gboolean gst_iio_dmabuf_src_query (GstBaseSrc *bsrc, GstQuery *query);
+static gboolean gst_iio_dmabuf_src_unlock (GstBaseSrc *bsrc);
+static gboolean gst_iio_dmabuf_src_unlock_stop (GstBaseSrc *bsrc);
+static GstFlowReturn gst_iio_dmabuf_src_create (
+    GstPushSrc *psrc, GstBuffer **buf);
+
+static void
+gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (
+      gst_iio_dmabuf_src_debug, "iiodmabufsrc", 0, "IIO DMABUF source");
+
+  gobject_class->set_property = gst_iio_dmabuf_src_set_property;
+  gobject_class->get_property = gst_iio_dmabuf_src_get_property;
+  gobject_class->finalize = gst_iio_dmabuf_src_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device",
+          "IIO device: its name, its label or iio:deviceN (default: the "
+          "first device with an input buffer)",
+          NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_BUFFER_INDEX,
+      g_param_spec_uint ("buffer-index", "Buffer index",
+          "Which buffer of the device (bufferN)", 0, 255, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CHANNELS,
+      g_param_spec_string ("channels", "Channels",
+          "Comma-separated channel ids as sysfs names them (voltage0,...); "
+          "default: every scan element but the timestamp",
+          NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_SAMPLING_FREQUENCY,
+      g_param_spec_double ("sampling-frequency", "Sampling frequency",
+          "Sampling frequency to set, in Hz (0: keep the device's)", 0,
+          G_MAXINT, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ATTRIBUTES,
+      g_param_spec_string ("attributes", "Attributes",
+          "Device attributes to write at start, \"name=value,name=value\"",
+          NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_SAMPLES_PER_BUFFER,
+      g_param_spec_uint ("samples-per-buffer", "Samples per buffer",
+          "Samples (scans) per buffer; 0: about 10 ms at the device's rate", 0,
+          GST_IIO_MAX_SAMPLES_PER_BUFFER, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_N_BUFFERS,
+      g_param_spec_uint ("n-buffers", "Kernel buffers",
+          "Blocks kept queued in the kernel", GST_IIO_MIN_N_BUFFERS,
+          GST_IIO_MAX_N_BUFFERS, GST_IIO_DEFAULT_N_BUFFERS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_IO_MODE,
+      g_param_spec_enum ("io-mode", "I/O mode", "How samples reach buffers",
+          GST_TYPE_IIO_IO_MODE, GST_IIO_IO_MODE_AUTO,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CURRENT_IO_MODE,
+      g_param_spec_enum ("current-io-mode", "Current I/O mode",
+          "The I/O mode in use (auto until negotiated)", GST_TYPE_IIO_IO_MODE,
+          GST_IIO_IO_MODE_AUTO, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_DMA_HEAP,
+      g_param_spec_string ("dma-heap", "DMA heap",
+          "dma-heap to allocate from in io-mode=dmabuf (the default heap "
+          "falls back to /dev/udmabuf when missing)",
+          GST_IIO_DEFAULT_DMA_HEAP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint64 ("timeout", "Timeout",
+          "Error out when the device delivers nothing for this long "
+          "(ns, 0: wait for ever)",
+          0, G_MAXUINT64, DEFAULT_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "buffers, bytes, copies (buffers the CPU copied), samples-lost, "
+          "blocks-failed, dmabufs-attached, io-mode",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class, "IIO DMABUF source",
+      "Source/Audio/Hardware",
+      "Captures from a Linux IIO input buffer, zero-copy through IIO DMABUF",
+      "gst-iio-dmabuf developers");
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_change_state);
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_stop);
+  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_get_caps);
+  basesrc_class->set_caps = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_set_caps);
+  basesrc_class->decide_allocation =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_decide_allocation);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_query);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_unlock);
+  basesrc_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_unlock_stop);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_create);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_IIO_IO_MODE, 0);
+}
+
+static void
+gst_iio_dmabuf_src_init (GstIioDmabufSrc *src)
+{
+  src->n_buffers = GST_IIO_DEFAULT_N_BUFFERS;
+  src->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
+  src->timeout = DEFAULT_TIMEOUT;
+  gst_base_src_set_live (GST_BASE_SRC (src), TRUE);
+  gst_base_src_set_format (GST_BASE_SRC (src), GST_FORMAT_TIME);
+}
+
+static void
+gst_iio_dmabuf_src_finalize (GObject *object)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (object);
+
+  g_free (src->device_spec);
+  g_free (src->channels);
+  g_free (src->attributes);
+  g_free (src->dma_heap);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static GstStructure *
+gst_iio_dmabuf_src_stats (GstIioDmabufSrc *src)
+{
+  return gst_structure_new ("stats", "buffers", G_TYPE_UINT64,
+      src->n_buffers_out, "bytes", G_TYPE_UINT64, src->n_bytes_out, "copies",
+      G_TYPE_UINT64, src->n_copies, "samples-lost", G_TYPE_UINT64,
+      src->n_samples_lost, "blocks-failed", G_TYPE_UINT64, src->n_blocks_failed,
+      "dmabufs-attached", G_TYPE_UINT,
+      src->buf ? gst_iio_buffer_n_attached (src->buf) : 0, "io-mode",
+      G_TYPE_STRING, gst_iio_io_mode_nick (src->mode), NULL);
+}
+
+static void
+gst_iio_dmabuf_src_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (object);
+
+  GST_OBJECT_LOCK (src);
+  switch (prop_id) {
+    case PROP_DEVICE:
+      g_free (src->device_spec);
+      src->device_spec = g_value_dup_string (value);
+      break;
+    case PROP_BUFFER_INDEX:
+      src->buffer_index = g_value_get_uint (value);
+      break;
+    case PROP_CHANNELS:
+      g_free (src->channels);
+      src->channels = g_value_dup_string (value);
+      break;
+    case PROP_SAMPLING_FREQUENCY:
+      src->sampling_frequency = g_value_get_double (value);
+      break;
+    case PROP_ATTRIBUTES:
+      g_free (src->attributes);
+      src->attributes = g_value_dup_string (value);
+      break;
+    case PROP_SAMPLES_PER_BUFFER:
+      src->samples_per_buffer = g_value_get_uint (value);
+      break;
+    case PROP_N_BUFFERS:
+      src->n_buffers = g_value_get_uint (value);
+      break;
+    case PROP_IO_MODE:
+      src->io_mode = g_value_get_enum (value);
+      break;
+    case PROP_DMA_HEAP:
+      g_free (src->dma_heap);
+      src->dma_heap = g_value_dup_string (value);
+      if (!src->dma_heap)
+        src->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
+      break;
+    case PROP_TIMEOUT:
+      src->timeout = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (src);
+}
+
+static void
+gst_iio_dmabuf_src_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (object);
+
+  GST_OBJECT_LOCK (src);
+  switch (prop_id) {
+    case PROP_DEVICE:
+      g_value_set_string (value, src->device_spec);
+      break;
+    case PROP_BUFFER_INDEX:
+      g_value_set_uint (value, src->buffer_index);
+      break;
+    case PROP_CHANNELS:
+      g_value_set_string (value, src->channels);
+      break;
+    case PROP_SAMPLING_FREQUENCY:
+      g_value_set_double (value, src->sampling_frequency);
+      break;
+    case PROP_ATTRIBUTES:
+      g_value_set_string (value, src->attributes);
+      break;
+    case PROP_SAMPLES_PER_BUFFER:
+      g_value_set_uint (value, src->samples_per_buffer);
+      break;
+    case PROP_N_BUFFERS:
+      g_value_set_uint (value, src->n_buffers);
+      break;
+    case PROP_IO_MODE:
+      g_value_set_enum (value, src->io_mode);
+      break;
+    case PROP_CURRENT_IO_MODE:
+      g_value_set_enum (value, src->mode);
+      break;
+    case PROP_DMA_HEAP:
+      g_value_set_string (value, src->dma_heap);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint64 (value, src->timeout);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_iio_dmabuf_src_stats (src));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (src);
+}
+
+/* Attaches and detaches one small dma-buf: tells whether this buffer does
+ * DMABUF at all, before anything is negotiated. */
+static void
+gst_iio_dmabuf_src_probe_dmabuf (GstIioDmabufSrc *src)
+{
+  const gchar *source;
+  GError *err = NULL;
+  gint fd;
+
+  g_clear_pointer (&src->dmabuf_problem, g_free);
+  fd = gst_iio_dmabuf_alloc_fd (src->dma_heap, 4096, &source, &err);
+  if (fd >= 0) {
+    src->dmabuf_ok = gst_iio_buffer_attach (src->buf, fd, &err);
+    gst_iio_buffer_detach_all (src->buf);
+    close (fd);
+  }
+  if (err) {
+    src->dmabuf_ok = FALSE;
+    src->dmabuf_problem = g_strdup (err->message);
+    g_error_free (err);
+  }
+  GST_INFO_OBJECT (src, "DMABUF %s%s%s",
+      src->dmabuf_ok ? "supported" : "not usable",
+      src->dmabuf_problem ? ": " : "",
+      src->dmabuf_problem ? src->dmabuf_problem : "");
+}
+
+/* The buffer is enabled though nobody has the device open (we do, and the
+ * kernel lets one process at a time): a client died while streaming. Its
+ * enable is stale; disable it, or no channel can be selected. */
+static gboolean
+gst_iio_dmabuf_src_clear_stale_enable (GstIioDmabufSrc *src, GError **err)
+{
+  gchar *attr = g_strdup_printf ("buffer%u/enable", src->buffer_index);
+  gchar *val = gst_iio_device_read_attr (src->dev, attr, NULL);
+  gboolean ok = TRUE;
+
+  if (val && !g_strcmp0 (val, "1")) {
+    GST_WARNING_OBJECT (src,
+        "%s was left enabled by a client that went "
+        "away: disabling it",
+        attr);
+    ok = gst_iio_device_set_buffer_enabled (src->dev, FALSE, err);
+  }
+  g_free (val);
+  g_free (attr);
+  return ok;
+}
+
+static gboolean
+gst_iio_dmabuf_src_open (GstIioDmabufSrc *src)
+{
+  GError *err = NULL;
+
+  src->dev = gst_iio_device_open (
+      src->device_spec, GST_IIO_DIRECTION_INPUT, src->buffer_index, &err);
+  if (!src->dev)
+    goto failed;
+  /* The device node first: it is exclusive, so past it the buffer is ours. */
+  src->buf = gst_iio_buffer_open (
+      gst_iio_device_get_devnode (src->dev), src->buffer_index, FALSE, &err);
+  if (!src->buf)
+    goto failed;
+  if (!gst_iio_dmabuf_src_clear_stale_enable (src, &err) ||
+      !gst_iio_device_select_channels (src->dev, src->channels, &err))
+    goto failed;
+  if (src->io_mode != GST_IIO_IO_MODE_RW)
+    gst_iio_dmabuf_src_probe_dmabuf (src);
+  GST_INFO_OBJECT (src, "opened %s (%s), buffer %u",
+      gst_iio_device_get_name (src->dev), gst_iio_device_get_id (src->dev),
+      src->buffer_index);
+  return TRUE;
+
+failed:
+  GST_IIO_POST_ERROR (src, err);
+  gst_iio_dmabuf_src_close (src);
+  return FALSE;
+}
+
+static void
+gst_iio_dmabuf_src_close (GstIioDmabufSrc *src)
+{
+  g_clear_pointer (&src->buf, gst_iio_buffer_close);
+  g_clear_pointer (&src->dev, gst_iio_device_free);
+  g_clear_pointer (&src->dmabuf_problem, g_free);
+}
+
+static GstStateChangeReturn
+gst_iio_dmabuf_src_change_state (GstElement *element, GstStateChange transition)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
+      !gst_iio_dmabuf_src_open (src))
+    return GST_STATE_CHANGE_FAILURE;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    gst_iio_dmabuf_src_close (src);
+  return ret;
+}
+
+static gboolean
+gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+  GstStructure *attrs = NULL;
+  GError *err = NULL;
+
+  if (src->attributes && *src->attributes) {
+    attrs = gst_iio_parse_attributes (src->attributes);
+    if (!attrs) {
+      GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
+          ("Cannot parse attributes \"%s\": expected name=value,name=value",
+              src->attributes),
+          (NULL));
+      return FALSE;
+    }
+    if (!gst_iio_device_write_attrs (src->dev, attrs, &err))
+      goto failed;
+  }
+  if (src->sampling_frequency > 0 &&
+      !gst_iio_device_set_sampling_frequency (
+          src->dev, src->sampling_frequency, &err))
+    goto failed;
+
+  src->rate = gst_iio_device_get_sampling_frequency (src->dev);
+  src->scan_bytes = gst_iio_device_get_scan_size (src->dev);
+  src->mode = GST_IIO_IO_MODE_AUTO;
+  src->streaming = FALSE;
+  src->offset = 0;
+  src->ts0 = GST_CLOCK_TIME_NONE;
+  src->discont = TRUE;
+  GST_OBJECT_LOCK (src);
+  src->n_buffers_out = src->n_bytes_out = src->n_copies = 0;
+  src->n_samples_lost = src->n_blocks_failed = 0;
+  GST_OBJECT_UNLOCK (src);
+  if (attrs)
+    gst_structure_free (attrs);
+  return TRUE;
+
+failed:
+  if (attrs)
+    gst_structure_free (attrs);
+  GST_IIO_POST_ERROR (src, err);
+  return FALSE;
+}
+
+static gboolean
+gst_iio_dmabuf_src_stop (GstBaseSrc *bsrc)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+  GError *err = NULL;
+
+  if (src->streaming &&
+      !gst_iio_device_set_buffer_enabled (src->dev, FALSE, &err)) {
+    GST_WARNING_OBJECT (src, "%s", err->message);
+    g_clear_error (&err);
+  }
+  src->streaming = FALSE;
+  if (src->buf) {
+    /* Disabling aborted what was queued: drop it, then let go of every
+     * dma-buf. Buffers still downstream keep their memory. */
+    gst_iio_buffer_flush_queue (src->buf);
+    gst_iio_buffer_detach_all (src->buf);
+  }
+  gst_clear_object (&src->pool);
+  return TRUE;
+}
+
+static GstCaps *
+gst_iio_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+  GstCaps *caps;
+
+  if (!src->dev) {
+    caps = gst_pad_get_pad_template_caps (GST_BASE_SRC_PAD (bsrc));
+  } else {
+    GPtrArray *chans = gst_iio_device_get_enabled_channels (src->dev);
+    gdouble rate = src->sampling_frequency > 0
+        ? src->sampling_frequency
+        : gst_iio_device_get_sampling_frequency (src->dev);
+
+    caps = gst_iio_caps_from_channels (chans, rate);
+    g_ptr_array_unref (chans);
+  }
+  if (filter) {
+    GstCaps *tmp =
+        gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (caps);
+    caps = tmp;
+  }
+  return caps;
+}
+
+static gboolean
+gst_iio_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+  guint scan_bytes;
+  gint rate;
+
+  if (!gst_iio_caps_get_scan (caps, &scan_bytes, &rate) || rate <= 0 ||
+      scan_bytes != src->scan_bytes) {
+    GST_ELEMENT_ERROR (src, CORE, NEGOTIATION, (NULL),
+        ("caps %" GST_PTR_FORMAT " do not describe the device's scan of %u "
+         "bytes",
+            caps, src->scan_bytes));
+    return FALSE;
+  }
+  src->rate = rate;
+  src->block_samples =
+      gst_iio_samples_per_block (src->samples_per_buffer, rate, scan_bytes);
+  src->block_bytes = (gsize)src->block_samples * scan_bytes;
+  gst_base_src_set_blocksize (bsrc, src->block_bytes);
+  GST_INFO_OBJECT (src,
+      "%u Hz, %u bytes per scan, %u scans (%" G_GSIZE_FORMAT
+      " bytes) per buffer",
+      rate, scan_bytes, src->block_samples, src->block_bytes);
+  return TRUE;
+}
+
+/* A pool downstream offers whose buffers are dma-bufs of a block or more. */
+static GstBufferPool *
+gst_iio_dmabuf_src_importable_pool (
+    GstIioDmabufSrc *src, GstQuery *query, guint *min, guint *max)
+{
+  GstBufferPool *pool = NULL;
+  GstAllocator *allocator = NULL;
+  GstStructure *config;
+  guint size;
+
+  if (gst_query_get_n_allocation_pools (query) == 0)
+    return NULL;
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, min, max);
+  if (!pool)
+    return NULL;
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_get_allocator (config, &allocator, NULL);
+  if (!allocator || !GST_IS_DMABUF_ALLOCATOR (allocator)) {
+    GST_INFO_OBJECT (src,
+        "downstream pool %" GST_PTR_FORMAT " is not a "
+        "dma-buf pool",
+        pool);
+    gst_structure_free (config);
+    gst_object_unref (pool);
+    return NULL;
+  }
+  gst_structure_free (config);
+  return pool;
+}
+
+static gboolean
+gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+  GstBufferPool *pool = NULL;
+  GstStructure *config;
+  GstCaps *caps;
+  guint min = 0, max = 0;
+
+  gst_query_parse_allocation (query, &caps, NULL);
+  gst_clear_object (&src->pool);
+
+  if (src->io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf_ok) {
+    if (src->io_mode != GST_IIO_IO_MODE_AUTO) {
+      GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
+          ("io-mode=%s, but this IIO buffer cannot do DMABUF",
+              gst_iio_io_mode_nick (src->io_mode)),
+          ("%s", src->dmabuf_problem));
+      return FALSE;
+    }
+    GST_ELEMENT_WARNING (src, RESOURCE, SETTINGS,
+        ("No zero-copy: the IIO buffer cannot do DMABUF, capturing with "
+         "read() (io-mode=rw)"),
+        ("%s", src->dmabuf_problem));
+    src->mode = GST_IIO_IO_MODE_RW;
+  }
+
+  if (src->mode == GST_IIO_IO_MODE_AUTO &&
+      (src->io_mode == GST_IIO_IO_MODE_AUTO ||
+          src->io_mode == GST_IIO_IO_MODE_DMABUF_IMPORT)) {
+    pool = gst_iio_dmabuf_src_importable_pool (src, query, &min, &max);
+    if (pool) {
+      src->mode = GST_IIO_IO_MODE_DMABUF_IMPORT;
+    } else if (src->io_mode == GST_IIO_IO_MODE_DMABUF_IMPORT) {
+      GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
+          ("io-mode=dmabuf-import, but downstream offers no dma-buf pool"),
+          ("allocation query: %" GST_PTR_FORMAT, query));
+      return FALSE;
+    }
+  }
+  if (src->mode == GST_IIO_IO_MODE_AUTO && src->io_mode != GST_IIO_IO_MODE_RW) {
+    pool = gst_iio_dmabuf_pool_new (src->dma_heap);
+    src->mode = GST_IIO_IO_MODE_DMABUF;
+    min = max = src->n_buffers;
+  }
+  if (src->io_mode == GST_IIO_IO_MODE_RW)
+    src->mode = GST_IIO_IO_MODE_RW;
+
+  if (src->mode == GST_IIO_IO_MODE_RW) {
+    GST_INFO_OBJECT (src, "io-mode in use: rw (read() copies every sample)");
+    return GST_BASE_SRC_CLASS (parent_class)->decide_allocation (bsrc, query);
+  }
+
+  /* Enough buffers to keep n-buffers in the kernel and some downstream. */
+  min = MAX (min, src->n_buffers);
+  if (max != 0)
+    max = MAX (max, min);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, src->block_bytes, min, max);
+  if (!gst_buffer_pool_set_config (pool, config)) {
+    config = gst_buffer_pool_get_config (pool);
+    if (!gst_buffer_pool_config_validate_params (
+            config, caps, src->block_bytes, min, max)) {
+      gst_structure_free (config);
+      GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
+          ("Cannot configure the %s pool for %" G_GSIZE_FORMAT " bytes x %u",
+              src->mode == GST_IIO_IO_MODE_DMABUF ? "dma-buf" : "downstream",
+              src->block_bytes, min),
+          (NULL));
+      gst_object_unref (pool);
+      return FALSE;
+    }
+    gst_buffer_pool_set_config (pool, config);
+  }
+  if (gst_query_get_n_allocation_pools (query) > 0)
+    gst_query_set_nth_allocation_pool (
+        query, 0, pool, src->block_bytes, min, max);
+  else
+    gst_query_add_allocation_pool (query, pool, src->block_bytes, min, max);
+  src->pool = pool;
+  GST_INFO_OBJECT (src,
+      "io-mode in use: %s, %u dma-bufs of %" G_GSIZE_FORMAT " bytes",
+      gst_iio_io_mode_nick (src->mode), min, src->block_bytes);
+  return TRUE;
+}
+
+static gboolean
+gst_iio_dmabuf_src_query (GstBaseSrc *bsrc, GstQuery *query)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    GstClockTime block;
+
+    if (src->rate <= 0 || src->block_samples == 0)
+      return FALSE;
+    /* A block is pushed when the device has filled it. */
+    block = gst_util_uint64_scale_int (
+        src->block_samples, GST_SECOND, (gint)src->rate);
+    gst_query_set_latency (query, TRUE, block, block * src->n_buffers);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
+}
+
+static gboolean
+gst_iio_dmabuf_src_unlock (GstBaseSrc *bsrc)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+
+  if (src->buf)
+    gst_iio_buffer_set_flushing (src->buf, TRUE);
+  if (src->pool)
+    gst_buffer_pool_set_flushing (src->pool, TRUE);
+  return TRUE;
+}
+
+static gboolean
+gst_iio_dmabuf_src_unlock_stop (GstBaseSrc *bsrc)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+
+  if (src->buf)
+    gst_iio_buffer_set_flushing (src->buf, FALSE);
+  if (src->pool)
+    gst_buffer_pool_set_flushing (src->pool, FALSE);
+  return TRUE;
+}
+
+/* Takes a buffer from the pool: without waiting when @wait is FALSE (then
+ * GST_FLOW_EOS means none is free). Checks it can carry a block. */
+static GstFlowReturn
+gst_iio_dmabuf_src_acquire (
+    GstIioDmabufSrc *src, gboolean wait, GstBuffer **buffer)
+{
+  GstBufferPoolAcquireParams params = { 0 };
+  GstFlowReturn ret;
+
+  params.flags = wait ? 0 : GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  ret = gst_buffer_pool_acquire_buffer (src->pool, buffer, &params);
+  if (ret == GST_FLOW_EOS && !wait)
+    return ret;
+  if (ret != GST_FLOW_OK) {
+    GError *perr = GST_IS_IIO_DMABUF_POOL (src->pool)
+        ? gst_iio_dmabuf_pool_take_error (GST_IIO_DMABUF_POOL (src->pool))
+        : NULL;
+
+    if (perr)
+      GST_IIO_POST_ERROR (src, perr);
+    return ret;
+  }
+  if (gst_buffer_get_size (*buffer) < src->block_bytes) {
+    GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
+        ("The pool's dma-buf of %" G_GSIZE_FORMAT " bytes is smaller than a "
+         "block of %" G_GSIZE_FORMAT,
+            gst_buffer_get_size (*buffer), src->block_bytes),
+        (NULL));
+    gst_clear_buffer (buffer);
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+/* Before the buffer is enabled: takes n-buffers from the pool, attaches
+ * them all, then queues them all. The order matters in 6.12: attaching a
+ * dma-buf to a disabled buffer drops the transfers already queued on it
+ * (they never complete). */
+static GstFlowReturn
+gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
+{
+  GstBuffer *bufs[GST_IIO_MAX_N_BUFFERS];
+  GstFlowReturn ret = GST_FLOW_OK;
+  GError *err = NULL;
+  guint n = 0, i;
+
+  while (n < src->n_buffers) {
+    ret = gst_iio_dmabuf_src_acquire (src, n == 0, &bufs[n]);
+    if (ret == GST_FLOW_EOS && n > 0) {
+      ret = GST_FLOW_OK;
+      break;
+    }
+    if (ret != GST_FLOW_OK)
+      break;
+    if (!gst_iio_buffer_attach (src->buf,
+            gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (bufs[n], 0)),
+            &err)) {
+      gst_buffer_unref (bufs[n]);
+      GST_IIO_POST_ERROR (src, err);
+      ret = GST_FLOW_ERROR;
+      break;
+    }
+    n++;
+  }
+  for (i = 0; i < n; i++) {
+    if (ret == GST_FLOW_OK &&
+        !gst_iio_buffer_queue_buffer (
+            src->buf, bufs[i], src->block_bytes, FALSE, &err)) {
+      GST_IIO_POST_ERROR (src, err);
+      ret = GST_FLOW_ERROR;
+    } else if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (bufs[i]);
+    }
+  }
+  return ret;
+}
+
+/* While streaming: queues free pool buffers until n-buffers are in the
+ * kernel; blocks for one when none is queued (all downstream). */
+static GstFlowReturn
+gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src)
+{
+  GstBuffer *buffer;
+  GstFlowReturn ret;
+  GError *err = NULL;
+
+  while (gst_iio_buffer_n_queued (src->buf) < src->n_buffers) {
+    ret = gst_iio_dmabuf_src_acquire (
+        src, gst_iio_buffer_n_queued (src->buf) == 0, &buffer);
+    if (ret == GST_FLOW_EOS)
+      break; /* none free now: downstream holds them */
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (!gst_iio_buffer_queue_buffer (
+            src->buf, buffer, src->block_bytes, FALSE, &err)) {
+      GST_IIO_POST_ERROR (src, err);
+      return GST_FLOW_ERROR;
+    }
+  }
+  return GST_FLOW_OK;
+}
+
+/* Stamps a completed block: PTS from the sample count, re-anchored to the
+ * clock when the device fell behind (samples lost). */
+static void
+gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (src));
+  gint rate = (gint)src->rate;
+  GstClockTime block =
+      gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
+  GstClockTime pts;
+
+  if (clock) {
+    GstClockTime now = gst_clock_get_time (clock);
+    GstClockTime base = gst_element_get_base_time (GST_ELEMENT (src));
+    GstClockTime running = now > base ? now - base : 0;
+
+    gst_object_unref (clock);
+    if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
+      src->ts0 = running > block ? running - block : 0;
+    } else {
+      GstClockTime expect = src->ts0 +
+          gst_util_uint64_scale_int (
+              src->offset + src->block_samples, GST_SECOND, rate);
+      GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
+
+      if (running > expect + slack) {
+        guint64 lost =
+            gst_util_uint64_scale_int (running - expect, rate, GST_SECOND);
+
+        src->offset += lost;
+        src->discont = TRUE;
+        GST_OBJECT_LOCK (src);
+        src->n_samples_lost += lost;
+        GST_OBJECT_UNLOCK (src);
+        GST_ELEMENT_WARNING (src, RESOURCE, READ,
+            ("The IIO device delivered %" G_GUINT64_FORMAT
+             " samples (%" GST_TIME_FORMAT
+             ") late: they are lost (the kernel queue ran "
+             "dry or the device stalled)",
+                lost, GST_TIME_ARGS (running - expect)),
+            ("raise n-buffers or samples-per-buffer, or make downstream "
+             "faster"));
+      }
+    }
+  } else if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
+    src->ts0 = 0;
+  }
+
+  pts = src->ts0 + gst_util_uint64_scale_int (src->offset, GST_SECOND, rate);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buffer) = src->ts0 +
+      gst_util_uint64_scale_int (
+          src->offset + src->block_samples, GST_SECOND, rate) -
+      pts;
+  GST_BUFFER_OFFSET (buffer) = src->offset;
+  GST_BUFFER_OFFSET_END (buffer) = src->offset + src->block_samples;
+  src->offset += src->block_samples;
+  if (src->discont) {
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    src->discont = FALSE;
+  } else {
+    GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_DISCONT);
+  }
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
+{
+  GstFlowReturn ret;
+  GError *err = NULL;
+
+  for (;;) {
+    ret = src->streaming ? gst_iio_dmabuf_src_fill_queue (src)
+                         : gst_iio_dmabuf_src_prime (src);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (!src->streaming) {
+      /* Every dma-buf is attached and queued: now the device may run. */
+      if (!gst_iio_device_set_buffer_enabled (src->dev, TRUE, &err)) {
+        GST_IIO_POST_ERROR (src, err);
+        return GST_FLOW_ERROR;
+      }
+      src->streaming = TRUE;
+    }
+    switch (gst_iio_buffer_dequeue (src->buf,
+        src->timeout ? src->timeout : GST_CLOCK_TIME_NONE, out, &err)) {
+      case GST_IIO_WAIT_OK:
+        return GST_FLOW_OK;
+      case GST_IIO_WAIT_FLUSHING:
+        return GST_FLOW_FLUSHING;
+      case GST_IIO_WAIT_TIMEOUT:
+        GST_ELEMENT_ERROR (src, RESOURCE, READ,
+            ("The IIO device delivered nothing for %" GST_TIME_FORMAT,
+                GST_TIME_ARGS (src->timeout)),
+            ("device stalled or stopped; see the timeout property"));
+        return GST_FLOW_ERROR;
+      case GST_IIO_WAIT_ERROR:
+        if (!*out) {
+          GST_IIO_POST_ERROR (src, err);
+          return GST_FLOW_ERROR;
+        }
+        /* A failed block: its data is not pushed; the stream goes on. */
+        GST_OBJECT_LOCK (src);
+        src->n_blocks_failed++;
+        GST_OBJECT_UNLOCK (src);
+        GST_IIO_POST_WARNING (src, err);
+        err = NULL;
+        gst_buffer_unref (*out);
+        *out = NULL;
+        src->offset += src->block_samples;
+        src->discont = TRUE;
+        break;
+    }
+  }
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
+{
+  GstBaseSrc *bsrc = GST_BASE_SRC (src);
+  GstFlowReturn ret;
+  GstMapInfo map;
+  GError *err = NULL;
+  gssize n;
+
+  if (!src->streaming) {
+    if (!gst_iio_device_set_buffer_length (
+            src->dev, MAX (2 * src->block_samples, 2 * src->n_buffers), &err) ||
+        !gst_iio_device_set_buffer_enabled (src->dev, TRUE, &err)) {
+      GST_IIO_POST_ERROR (src, err);
+      return GST_FLOW_ERROR;
+    }
+    src->streaming = TRUE;
+  }
+  ret = GST_BASE_SRC_CLASS (parent_class)
+            ->alloc (bsrc, src->offset, src->block_bytes, out);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_buffer_map (*out, &map, GST_MAP_WRITE);
+  n = gst_iio_buffer_read (src->buf, map.data, src->block_bytes,
+      src->timeout ? src->timeout : GST_CLOCK_TIME_NONE, &err);
+  gst_buffer_unmap (*out, &map);
+  if (n == (gssize)src->block_bytes) {
+    GST_OBJECT_LOCK (src);
+    src->n_copies++;
+    GST_OBJECT_UNLOCK (src);
+    return GST_FLOW_OK;
+  }
+  gst_clear_buffer (out);
+  if (n == 0)
+    return GST_FLOW_FLUSHING;
+  GST_IIO_POST_ERROR (src, err);
+  return GST_FLOW_ERROR;
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (psrc);
+  GstFlowReturn ret;
+
+  *outbuf = NULL;
+  if (src->mode == GST_IIO_IO_MODE_RW)
+    ret = gst_iio_dmabuf_src_create_rw (src, outbuf);
+  else
+    ret = gst_iio_dmabuf_src_create_dmabuf (src, outbuf);
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  gst_iio_dmabuf_src_timestamp (src, *outbuf);
+  GST_OBJECT_LOCK (src);
+  src->n_buffers_out++;
+  src->n_bytes_out += src->block_bytes;
+  GST_OBJECT_UNLOCK (src);
+  return GST_FLOW_OK;
+}

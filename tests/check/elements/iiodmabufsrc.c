@@ -1,0 +1,607 @@
+/* iiodmabufsrc against the real kernel: runs in the test guest, on the
+ * iio-sim test driver (tests/kernel/iio-sim.c) and iio_dummy.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/allocators/allocators.h>
+
+#include "iiosim.h"
+
+#define ADC "iio-sim-adc"
+
+static guint64
+stat_u64 (GstElement *src, const gchar *field)
+{
+  GstStructure *s = NULL;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (src, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  if (!gst_structure_get_uint64 (s, field, &v)) {
+    guint u;
+
+    fail_unless (
+        gst_structure_get_uint (s, field, &u), "no %s in stats", field);
+    v = u;
+  }
+  gst_structure_free (s);
+  return v;
+}
+
+static gchar *
+stat_mode (GstElement *src)
+{
+  GstStructure *s = NULL;
+  gchar *mode;
+
+  g_object_get (src, "stats", &s, NULL);
+  mode = g_strdup (gst_structure_get_string (s, "io-mode"));
+  gst_structure_free (s);
+  return mode;
+}
+
+typedef struct
+{
+  guint bytes;
+  guint n_channels;
+  guint idx[8];
+  guint64 next; /* expected first sample of the next buffer */
+  guint64 bad;
+  guint64 buffers;
+  guint64 discont_after_first;
+  gboolean all_dmabuf;
+  GHashTable *inodes; /* dma-bufs seen */
+} Check;
+
+static void
+check_init (Check *c, guint bytes, guint n_channels)
+{
+  memset (c, 0, sizeof (*c));
+  c->bytes = bytes;
+  c->n_channels = n_channels;
+  for (guint i = 0; i < n_channels; i++)
+    c->idx[i] = i;
+  c->all_dmabuf = TRUE;
+  c->inodes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+static void
+check_buffer (Check *c, GstBuffer *buf)
+{
+  GstMapInfo map;
+  guint64 *ino;
+
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), c->next);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  c->bad += iiosim_check_pattern (
+      map.data, map.size, c->bytes, c->n_channels, c->idx, c->next);
+  c->next += map.size / (c->bytes * c->n_channels);
+  gst_buffer_unmap (buf, &map);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (buf), c->next);
+  if (c->buffers > 0 && GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+    c->discont_after_first++;
+  if (gst_buffer_n_memory (buf) != 1 ||
+      !gst_is_dmabuf_memory (gst_buffer_peek_memory (buf, 0))) {
+    c->all_dmabuf = FALSE;
+  } else {
+    ino = g_new (guint64, 1);
+    *ino = iiosim_dmabuf_inode (buf);
+    g_hash_table_add (c->inodes, ino);
+  }
+  c->buffers++;
+}
+
+static void
+check_clear (Check *c)
+{
+  g_hash_table_unref (c->inodes);
+}
+
+/* Pulls @n buffers from a harness around iiodmabufsrc and checks each. */
+static void
+capture (GstHarness *h, Check *c, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless (buf != NULL, "no buffer %u", i);
+    check_buffer (c, buf);
+    gst_buffer_unref (buf);
+  }
+}
+
+/* The driver runs as fast as it can (free run) at a nominal rate so low
+ * that its sample clock stays ahead of the system clock: the element sees
+ * no late samples however slowly a test checks them. */
+static void
+adc_free_run (void)
+{
+  iiosim_write (ADC, "sim_free_run", "1");
+  iiosim_write (ADC, "sampling_frequency", "1000");
+}
+
+static GstHarness *
+start_adc (const gchar *props)
+{
+  gchar *desc = g_strdup_printf ("iiodmabufsrc device=" ADC " %s", props);
+  GstHarness *h;
+
+  adc_free_run ();
+  h = gst_harness_new_parse (desc);
+  g_free (desc);
+  gst_harness_use_systemclock (h);
+  gst_harness_play (h);
+  return h;
+}
+
+/* Captures @n buffers in @io_mode with @channels of @bytes-byte samples and
+ * checks every sample; returns the io-mode the element reported. */
+static gchar *
+capture_checked (const gchar *io_mode, const gchar *channels, guint bytes,
+    guint n_channels, guint n, guint64 *copies, guint *n_dmabufs)
+{
+  gchar *props = g_strdup_printf ("io-mode=%s samples-per-buffer=1024 "
+                                  "num-buffers=%u %s%s",
+      io_mode, n, channels ? "channels=" : "", channels ? channels : "");
+  GstHarness *h = start_adc (props);
+  GstElement *src = gst_harness_find_element (h, "iiodmabufsrc");
+  gchar *mode;
+  Check c;
+
+  check_init (&c, bytes, n_channels);
+  if (channels) {
+    gchar **ids = g_strsplit (channels, ",", -1);
+
+    for (guint i = 0; ids[i]; i++)
+      c.idx[i] = atoi (ids[i] + strlen ("voltage"));
+    g_strfreev (ids);
+  }
+  capture (h, &c, n);
+  fail_unless_equals_uint64 (c.bad, 0);
+  fail_unless_equals_uint64 (c.discont_after_first, 0);
+  fail_unless_equals_uint64 (stat_u64 (src, "buffers"), n);
+  *copies = stat_u64 (src, "copies");
+  *n_dmabufs = c.all_dmabuf ? g_hash_table_size (c.inodes) : 0;
+  if (c.all_dmabuf)
+    fail_unless_equals_uint64 (stat_u64 (src, "dmabufs-attached"), *n_dmabufs);
+  mode = stat_mode (src);
+  check_clear (&c);
+  gst_object_unref (src);
+  gst_harness_teardown (h);
+  g_free (props);
+  return mode;
+}
+
+GST_START_TEST (test_dmabuf_export_4ch_s16)
+{
+  guint64 copies;
+  guint n_dmabufs;
+  gchar *mode =
+      capture_checked ("dmabuf", NULL, 2, 4, 10000, &copies, &n_dmabufs);
+
+  fail_unless_equals_string (mode, "dmabuf");
+  fail_unless_equals_uint64 (copies, 0);
+  /* The same n-buffers dma-bufs go round, and they are the ones the
+   * element attached (stats). */
+  fail_unless_equals_int (n_dmabufs, 4);
+  g_free (mode);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dmabuf_export_1_and_2_channels)
+{
+  guint64 copies;
+  guint n_dmabufs;
+  gchar *mode =
+      capture_checked ("dmabuf", "voltage0", 2, 1, 2000, &copies, &n_dmabufs);
+
+  fail_unless_equals_string (mode, "dmabuf");
+  fail_unless_equals_uint64 (copies, 0);
+  g_free (mode);
+  mode = capture_checked (
+      "dmabuf", "voltage0,voltage1", 2, 2, 2000, &copies, &n_dmabufs);
+  fail_unless_equals_uint64 (copies, 0);
+  fail_unless_equals_int (n_dmabufs, 4);
+  g_free (mode);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rw_4ch_s16)
+{
+  guint64 copies;
+  guint n_dmabufs;
+  gchar *mode = capture_checked ("rw", NULL, 2, 4, 10000, &copies, &n_dmabufs);
+
+  fail_unless_equals_string (mode, "rw");
+  /* read() copies every buffer once. */
+  fail_unless_equals_uint64 (copies, 10000);
+  fail_unless_equals_int (n_dmabufs, 0);
+  g_free (mode);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_auto_picks_dmabuf)
+{
+  guint64 copies;
+  guint n_dmabufs;
+  gchar *mode = capture_checked ("auto", NULL, 2, 4, 500, &copies, &n_dmabufs);
+
+  fail_unless_equals_string (mode, "dmabuf");
+  fail_unless_equals_uint64 (copies, 0);
+  g_free (mode);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_32bit_storage)
+{
+  guint64 copies;
+  guint n_dmabufs;
+  gchar *mode;
+
+  iiosim_reload ("adc_bits=32");
+  mode = capture_checked ("dmabuf", NULL, 4, 4, 10000, &copies, &n_dmabufs);
+  fail_unless_equals_uint64 (copies, 0);
+  g_free (mode);
+  mode = capture_checked (
+      "rw", "voltage1,voltage3", 4, 2, 2000, &copies, &n_dmabufs);
+  g_free (mode);
+}
+
+GST_END_TEST;
+
+/* A peer that offers a pool of dma-heap dma-bufs in the allocation query. */
+static GstPadProbeReturn
+offer_pool (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstQuery *q = GST_PAD_PROBE_INFO_QUERY (info);
+  GstBufferPool *pool = user_data;
+  GstStructure *config;
+  GstCaps *caps;
+  guint size;
+
+  if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_allocation (q, &caps, NULL);
+  size = 1024 * 4 * 2;
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, size, 6, 6);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  gst_query_add_allocation_pool (q, pool, size, 6, 6);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+GST_START_TEST (test_dmabuf_import)
+{
+  GHashTable *offered =
+      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  GstBufferPool *pool = iiosim_heap_pool_new (offered);
+  GstHarness *h =
+      gst_harness_new_parse ("iiodmabufsrc device=" ADC
+                             " io-mode=dmabuf-import samples-per-buffer=1024");
+  GstElement *src = gst_harness_find_element (h, "iiodmabufsrc");
+  GHashTableIter it;
+  gpointer ino;
+  gchar *mode;
+  Check c;
+
+  gst_pad_add_probe (
+      h->sinkpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, offer_pool, pool, NULL);
+  adc_free_run ();
+  gst_harness_play (h);
+  check_init (&c, 2, 4);
+  capture (h, &c, 10000);
+  fail_unless_equals_uint64 (c.bad, 0);
+  fail_unless (c.all_dmabuf);
+  /* Every buffer pushed is one of the peer's own dma-bufs. */
+  fail_unless (g_hash_table_size (offered) > 0);
+  g_hash_table_iter_init (&it, c.inodes);
+  while (g_hash_table_iter_next (&it, &ino, NULL))
+    fail_unless (g_hash_table_contains (offered, ino),
+        "pushed a dma-buf the peer did not offer");
+  mode = stat_mode (src);
+  fail_unless_equals_string (mode, "dmabuf-import");
+  fail_unless_equals_uint64 (stat_u64 (src, "copies"), 0);
+  g_free (mode);
+  check_clear (&c);
+  gst_object_unref (src);
+  gst_harness_teardown (h);
+  gst_object_unref (pool);
+  g_hash_table_unref (offered);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_caps_audio_and_rate)
+{
+  GstHarness *h = start_adc ("sampling-frequency=48000 channels=voltage0,"
+                             "voltage2");
+  GstCaps *caps;
+  GstStructure *s;
+  gint rate, channels;
+  GstBuffer *buf = gst_harness_pull (h);
+
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless (gst_structure_has_name (s, "audio/x-raw"));
+  fail_unless_equals_string (gst_structure_get_string (s, "format"), "S16LE");
+  fail_unless (gst_structure_get_int (s, "rate", &rate));
+  fail_unless (gst_structure_get_int (s, "channels", &channels));
+  fail_unless_equals_int (rate, 48000);
+  fail_unless_equals_int (channels, 2);
+  fail_unless_equals_uint64 (
+      iiosim_read_u64 (ADC, "sampling_frequency"), 48000);
+  /* About 10 ms per buffer by default. */
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), 480 * 2 * 2);
+  gst_buffer_unref (buf);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_caps_generic_layout)
+{
+  GstHarness *h;
+  GstCaps *caps;
+  GstStructure *s;
+  GstBuffer *buf;
+  gint scan;
+
+  iiosim_reload ("adc_realbits=12");
+  h = start_adc ("channels=voltage0,voltage1 samples-per-buffer=100");
+  buf = gst_harness_pull (h);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless (gst_structure_has_name (s, "application/x-iio"),
+      "caps %" GST_PTR_FORMAT, caps);
+  fail_unless_equals_string (gst_structure_get_string (s, "layout"),
+      "voltage0:0:le:s12/16>>4;voltage1:1:le:s12/16>>4");
+  fail_unless (gst_structure_get_int (s, "scan-bytes", &scan));
+  fail_unless_equals_int (scan, 4);
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), 400);
+  gst_buffer_unref (buf);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_timestamps_exact)
+{
+  /* 100 kHz, 1000 samples: 10 ms a buffer, paced by the driver. */
+  GstHarness *h;
+  GstClockTime pts0 = GST_CLOCK_TIME_NONE;
+
+  iiosim_write (ADC, "sampling_frequency", "100000");
+  iiosim_write (ADC, "sim_free_run", "0");
+  h = gst_harness_new_parse (
+      "iiodmabufsrc device=" ADC " samples-per-buffer=1000");
+  gst_harness_use_systemclock (h);
+  gst_harness_play (h);
+  for (guint i = 0; i < 100; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    if (i == 0)
+      pts0 = GST_BUFFER_PTS (buf);
+    fail_unless_equals_uint64 (
+        GST_BUFFER_PTS (buf), pts0 + i * 10 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), 10 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), i * 1000);
+    fail_unless (
+        GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT) == (i == 0));
+    gst_buffer_unref (buf);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stall_gives_discont_and_warning)
+{
+  GstElement *pipe, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  GstSample *sample;
+  gboolean discont = FALSE;
+  guint64 lost_before;
+
+  iiosim_write (ADC, "sampling_frequency", "100000");
+  iiosim_write (ADC, "sim_free_run", "0");
+  pipe = gst_parse_launch (
+      "iiodmabufsrc name=src device=" ADC
+      " samples-per-buffer=1000 ! appsink name=sink sync=false",
+      NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  for (guint i = 0; i < 20; i++) {
+    g_signal_emit_by_name (sink, "pull-sample", &sample);
+    gst_sample_unref (sample);
+  }
+  lost_before = 0;
+  /* The device stops for 300 ms: 30000 samples it should have delivered. */
+  iiosim_write (ADC, "sim_stall", "1");
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  iiosim_write (ADC, "sim_stall", "0");
+  for (guint i = 0; i < 40 && !discont; i++) {
+    g_signal_emit_by_name (sink, "pull-sample", &sample);
+    discont = GST_BUFFER_FLAG_IS_SET (
+        gst_sample_get_buffer (sample), GST_BUFFER_FLAG_DISCONT);
+    gst_sample_unref (sample);
+  }
+  fail_unless (discont, "no DISCONT after the stall");
+  msg = gst_bus_timed_pop_filtered (bus, 2 * GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning after the stall");
+  {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+    guint64 lost = stat_u64 (src, "samples-lost");
+
+    /* 300 ms at 100 kHz, give or take the guest's scheduling. */
+    fail_unless (lost > lost_before + 15000 && lost < 60000,
+        "samples-lost %" G_GUINT64_FORMAT, lost);
+    gst_object_unref (src);
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* State change to NULL fails with an error message naming @what. */
+static void
+expect_ready_error (const gchar *desc, const gchar *what)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless (pipe != NULL);
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error for %s", desc);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, what) != NULL,
+      "error \"%s\" does not name \"%s\"", err->message, what);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_START_TEST (test_errors)
+{
+  expect_ready_error (
+      "iiodmabufsrc device=no-such-adc ! fakesink", "no-such-adc");
+  expect_ready_error ("iiodmabufsrc device=" ADC " channels=voltage9 ! "
+                      "fakesink",
+      "voltage9");
+  expect_ready_error (
+      "iiodmabufsrc device=iio-sim-dac ! fakesink", "iio-sim-dac");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_kfifo_falls_back_to_rw)
+{
+  GstHarness *h;
+  GstElement *src;
+  GstBuffer *buf;
+  gchar *mode;
+
+  iiosim_dummy_create ("kfifo0", 1000);
+  h = gst_harness_new_parse ("iiodmabufsrc device=kfifo0 "
+                             "samples-per-buffer=10");
+  src = gst_harness_find_element (h, "iiodmabufsrc");
+  gst_harness_play (h);
+  buf = gst_harness_pull (h);
+  fail_unless (buf != NULL);
+  fail_unless (!gst_is_dmabuf_memory (gst_buffer_peek_memory (buf, 0)));
+  mode = stat_mode (src);
+  fail_unless_equals_string (mode, "rw");
+  g_free (mode);
+  {
+    gint cur;
+
+    g_object_get (src, "current-io-mode", &cur, NULL);
+    fail_unless_equals_int (cur, 3); /* rw */
+  }
+  gst_buffer_unref (buf);
+  gst_object_unref (src);
+  gst_harness_teardown (h);
+
+  {
+    GstElement *pipe = gst_parse_launch ("iiodmabufsrc device=kfifo0 "
+                                         "io-mode=dmabuf ! fakesink",
+        NULL);
+    GstBus *bus = gst_element_get_bus (pipe);
+    GstMessage *msg;
+    GError *err = NULL;
+
+    gst_element_set_state (pipe, GST_STATE_PLAYING);
+    msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "io-mode=dmabuf on kfifo gave no error");
+    gst_message_parse_error (msg, &err, NULL);
+    fail_unless (strstr (err->message, "DMABUF") != NULL, "%s", err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (pipe);
+  }
+  iiosim_dummy_destroy ("kfifo0");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_state_cycles_no_leak)
+{
+  GstElement *pipe =
+      gst_parse_launch ("iiodmabufsrc device=" ADC
+                        " samples-per-buffer=256 ! fakesink sync=false",
+          NULL);
+  guint fds0 = 0;
+
+  adc_free_run ();
+  for (guint i = 0; i < 200; i++) {
+    fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    fail_unless_equals_int (
+        gst_element_get_state (pipe, NULL, NULL, 5 * GST_SECOND),
+        GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (
+        gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+    if (i == 1)
+      fds0 = iiosim_count_fds ();
+  }
+  fail_unless_equals_int (iiosim_count_fds (), fds0);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* Each test starts from a freshly loaded driver: default layout and knobs. */
+static void
+reload_driver (void)
+{
+  iiosim_reload (NULL);
+}
+
+static Suite *
+iiodmabufsrc_suite (void)
+{
+  Suite *s = suite_create ("iiodmabufsrc");
+  TCase *tc = tcase_create ("guest");
+
+  tcase_set_timeout (tc, 300);
+  tcase_add_checked_fixture (tc, reload_driver, NULL);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_dmabuf_export_4ch_s16);
+  tcase_add_test (tc, test_dmabuf_export_1_and_2_channels);
+  tcase_add_test (tc, test_rw_4ch_s16);
+  tcase_add_test (tc, test_auto_picks_dmabuf);
+  tcase_add_test (tc, test_dmabuf_import);
+  tcase_add_test (tc, test_32bit_storage);
+  tcase_add_test (tc, test_caps_audio_and_rate);
+  tcase_add_test (tc, test_caps_generic_layout);
+  tcase_add_test (tc, test_timestamps_exact);
+  tcase_add_test (tc, test_stall_gives_discont_and_warning);
+  tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_kfifo_falls_back_to_rw);
+  tcase_add_test (tc, test_state_cycles_no_leak);
+  return s;
+}
+
+GST_CHECK_MAIN (iiodmabufsrc);

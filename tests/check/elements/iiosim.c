@@ -1,0 +1,295 @@
+/* Helpers for the guest suites (see iiosim.h).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "iiosim.h"
+#include "iio-uapi.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gst/allocators/allocators.h>
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+#include <errno.h>
+
+#define SYSFS "/sys/bus/iio/devices"
+
+gchar *
+iiosim_device_dir (const gchar *name)
+{
+  GDir *dir = g_dir_open (SYSFS, 0, NULL);
+  const gchar *e;
+  gchar *found = NULL;
+
+  while (dir && !found && (e = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename (SYSFS, e, "name", NULL);
+    gchar *text = NULL;
+
+    if (g_file_get_contents (path, &text, NULL, NULL) &&
+        !g_strcmp0 (g_strstrip (text), name))
+      found = g_build_filename (SYSFS, e, NULL);
+    g_free (text);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+  return found;
+}
+
+/* sysfs takes an attribute in one write() to the file itself. */
+static void
+write_sysfs (const gchar *path, const gchar *value)
+{
+  gint fd = open (path, O_WRONLY | O_CLOEXEC);
+  gssize n = fd < 0 ? -1 : write (fd, value, strlen (value));
+
+  fail_unless (n == (gssize)strlen (value), "writing %s to %s: %s", value, path,
+      g_strerror (errno));
+  close (fd);
+}
+
+void
+iiosim_write (const gchar *name, const gchar *attr, const gchar *value)
+{
+  gchar *dir = iiosim_device_dir (name);
+  gchar *path;
+
+  fail_unless (dir != NULL, "device %s not found", name);
+  path = g_build_filename (dir, attr, NULL);
+  write_sysfs (path, value);
+  g_free (path);
+  g_free (dir);
+}
+
+guint64
+iiosim_read_u64 (const gchar *name, const gchar *attr)
+{
+  gchar *dir = iiosim_device_dir (name);
+  gchar *path, *text = NULL;
+  guint64 v;
+
+  fail_unless (dir != NULL, "device %s not found", name);
+  path = g_build_filename (dir, attr, NULL);
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL), "read %s", path);
+  v = g_ascii_strtoull (text, NULL, 0);
+  g_free (text);
+  g_free (path);
+  g_free (dir);
+  return v;
+}
+
+static void
+run (const gchar *cmd)
+{
+  gint status = 0;
+  GError *err = NULL;
+
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, &err),
+      "%s: %s", cmd, err ? err->message : "");
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s failed", cmd);
+}
+
+void
+iiosim_reload (const gchar *params)
+{
+  const gchar *kmod = g_getenv ("giid_kmod");
+  gchar *cmd;
+
+  fail_unless (kmod != NULL, "giid_kmod not set: not in the test guest?");
+  run ("rmmod iio_sim");
+  cmd = g_strdup_printf ("insmod %s %s", kmod, params ? params : "");
+  run (cmd);
+  g_free (cmd);
+}
+
+#define CONFIGFS "/sys/kernel/config/iio"
+
+void
+iiosim_dummy_create (const gchar *name, guint hz)
+{
+  gchar *path, *trig, *hzs, *dev;
+
+  path = g_build_filename (CONFIGFS, "devices/dummy", name, NULL);
+  fail_unless (g_mkdir (path, 0755) == 0 || errno == EEXIST, "mkdir %s", path);
+  trig = g_strdup_printf ("%s/triggers/hrtimer/%s-trig", CONFIGFS, name);
+  fail_unless (g_mkdir (trig, 0755) == 0 || errno == EEXIST, "mkdir %s", trig);
+  /* The trigger's sysfs device carries its rate. */
+  hzs = g_strdup_printf ("%u", hz);
+  {
+    GDir *d = g_dir_open ("/sys/bus/iio/devices", 0, NULL);
+    const gchar *e;
+
+    while ((e = g_dir_read_name (d))) {
+      gchar *np = g_build_filename ("/sys/bus/iio/devices", e, "name", NULL);
+      gchar *t = NULL;
+      gchar *want = g_strdup_printf ("%s-trig", name);
+
+      if (g_str_has_prefix (e, "trigger") &&
+          g_file_get_contents (np, &t, NULL, NULL) &&
+          !g_strcmp0 (g_strstrip (t), want)) {
+        gchar *fp = g_build_filename (
+            "/sys/bus/iio/devices", e, "sampling_frequency", NULL);
+        write_sysfs (fp, hzs);
+        g_free (fp);
+      }
+      g_free (want);
+      g_free (t);
+      g_free (np);
+    }
+    g_dir_close (d);
+  }
+  dev = g_strdup_printf ("%s-trig", name);
+  iiosim_write (name, "trigger/current_trigger", dev);
+  g_free (dev);
+  g_free (hzs);
+  g_free (trig);
+  g_free (path);
+}
+
+void
+iiosim_dummy_destroy (const gchar *name)
+{
+  gchar *path = g_build_filename (CONFIGFS, "devices/dummy", name, NULL);
+  gchar *trig = g_strdup_printf ("%s/triggers/hrtimer/%s-trig", CONFIGFS, name);
+
+  iiosim_write (name, "trigger/current_trigger", "");
+  g_rmdir (path);
+  g_rmdir (trig);
+  g_free (path);
+  g_free (trig);
+}
+
+guint64
+iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
+    guint n_channels, const guint *idx, guint64 first)
+{
+  gsize samples = size / (bytes * n_channels);
+  guint64 bad = 0;
+
+  for (gsize s = 0; s < samples; s++) {
+    for (guint j = 0; j < n_channels; j++) {
+      guint32 want =
+          (guint32)(first + s + (guint64)idx[j] * IIOSIM_CHANNEL_STEP);
+      const guint8 *p = data + (s * n_channels + j) * bytes;
+      guint32 got =
+          bytes == 2 ? GST_READ_UINT16_LE (p) : GST_READ_UINT32_LE (p);
+
+      if (bytes == 2)
+        want &= 0xffff;
+      bad += got != want;
+    }
+  }
+  return bad;
+}
+
+guint
+iiosim_count_fds (void)
+{
+  GDir *d = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (d))
+    n++;
+  g_dir_close (d);
+  return n - 1; /* the directory's own */
+}
+
+guint64
+iiosim_dmabuf_inode (GstBuffer *buffer)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
+  struct stat st;
+
+  if (!gst_is_dmabuf_memory (mem) ||
+      fstat (gst_dmabuf_memory_get_fd (mem), &st) < 0)
+    return 0;
+  return st.st_ino;
+}
+
+/* The peer's pool: a plain GstBufferPool that allocates dma-heap dma-bufs. */
+typedef struct
+{
+  GstBufferPool parent;
+  GstAllocator *allocator;
+  GHashTable *inodes;
+  guint size;
+} HeapPool;
+
+typedef GstBufferPoolClass HeapPoolClass;
+
+static GType heap_pool_get_type (void);
+G_DEFINE_TYPE (HeapPool, heap_pool, GST_TYPE_BUFFER_POOL);
+
+static gboolean
+heap_pool_set_config (GstBufferPool *bpool, GstStructure *config)
+{
+  HeapPool *pool = (HeapPool *)bpool;
+  guint min, max;
+
+  gst_buffer_pool_config_get_params (config, NULL, &pool->size, &min, &max);
+  gst_buffer_pool_config_set_allocator (config, pool->allocator, NULL);
+  return GST_BUFFER_POOL_CLASS (heap_pool_parent_class)
+      ->set_config (bpool, config);
+}
+
+static GstFlowReturn
+heap_pool_alloc (GstBufferPool *bpool, GstBuffer **buffer,
+    GstBufferPoolAcquireParams *params)
+{
+  HeapPool *pool = (HeapPool *)bpool;
+  struct dma_heap_allocation_data data = { 0 };
+  gint heap = open ("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+
+  data.len = pool->size;
+  data.fd_flags = O_RDWR | O_CLOEXEC;
+  if (heap < 0 || ioctl (heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
+    if (heap >= 0)
+      close (heap);
+    return GST_FLOW_ERROR;
+  }
+  close (heap);
+  *buffer = gst_buffer_new ();
+  gst_buffer_append_memory (*buffer,
+      gst_dmabuf_allocator_alloc (pool->allocator, data.fd, pool->size));
+  if (pool->inodes) {
+    guint64 *ino = g_new (guint64, 1);
+
+    *ino = iiosim_dmabuf_inode (*buffer);
+    g_hash_table_add (pool->inodes, ino);
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+heap_pool_finalize (GObject *obj)
+{
+  gst_object_unref (((HeapPool *)obj)->allocator);
+  G_OBJECT_CLASS (heap_pool_parent_class)->finalize (obj);
+}
+
+static void
+heap_pool_class_init (HeapPoolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = heap_pool_finalize;
+  klass->set_config = heap_pool_set_config;
+  klass->alloc_buffer = heap_pool_alloc;
+}
+
+static void
+heap_pool_init (HeapPool *pool)
+{
+  pool->allocator = gst_dmabuf_allocator_new ();
+}
+
+GstBufferPool *
+iiosim_heap_pool_new (GHashTable *inodes)
+{
+  HeapPool *pool = g_object_new (heap_pool_get_type (), NULL);
+
+  pool->inodes = inodes;
+  return GST_BUFFER_POOL (gst_object_ref_sink (pool));
+}

@@ -1,0 +1,46 @@
+/* Helpers for the guest suites: the iio-sim test driver's sysfs knobs and
+ * its ADC pattern, and a pool of dma-heap dma-bufs that stands for a peer
+ * offering dma-bufs.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __IIOSIM_H__
+#define __IIOSIM_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define IIOSIM_CHANNEL_STEP 0x1000
+
+/* sysfs path of the device named @name (iio-sim-adc, ...), or NULL. */
+gchar *iiosim_device_dir (const gchar *name);
+/* Writes @value to attribute @attr of device @name; asserts success. */
+void iiosim_write (const gchar *name, const gchar *attr, const gchar *value);
+guint64 iiosim_read_u64 (const gchar *name, const gchar *attr);
+/* Reloads the test driver with module parameters (e.g. "adc_bits=32"). */
+void iiosim_reload (const gchar *params);
+/* Creates an iio_dummy device (kfifo buffer) driven by an hrtimer trigger
+ * at @hz; returns its name. */
+void iiosim_dummy_create (const gchar *name, guint hz);
+void iiosim_dummy_destroy (const gchar *name);
+
+/* Checks one buffer of interleaved samples against the ADC pattern:
+ * channel j of the @n_channels (scan indices in @idx) of sample s holds
+ * (first + s + idx[j] * 0x1000) truncated to @bytes. Returns the number of
+ * wrong values. */
+guint64 iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
+    guint n_channels, const guint *idx, guint64 first);
+
+/* Open fds of this process. */
+guint iiosim_count_fds (void);
+
+/* A GstBufferPool of dma-heap dma-bufs (GstDmaBufAllocator memory),
+ * independent of the plugin's own pool; records every dma-buf inode it
+ * made in @inodes (a GHashTable of guint64*) if not NULL. */
+GstBufferPool *iiosim_heap_pool_new (GHashTable *inodes);
+guint64 iiosim_dmabuf_inode (GstBuffer *buffer);
+
+G_END_DECLS
+
+#endif
