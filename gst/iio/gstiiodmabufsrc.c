@@ -21,6 +21,11 @@
  * Caps come from the enabled channels: audio/x-raw where they map 1:1 onto
  * an audio format, else application/x-iio with the scan layout.
  *
+ * The source keeps #GstIioDmabufSrc:n-buffers blocks queued in the kernel.
+ * Its own pool grows by up to 16 more dma-bufs while downstream holds
+ * buffers; when downstream holds all of them, the source waits and the
+ * device overruns, which shows as lost samples (below).
+ *
  * A live source: each buffer is stamped with the running time of its first
  * sample and counts samples in its offsets. When the device delivers later
  * than its sample count says (the kernel queue ran dry or the device
@@ -692,7 +697,10 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   if (src->mode == GST_IIO_IO_MODE_AUTO && src->io_mode != GST_IIO_IO_MODE_RW) {
     pool = gst_iio_dmabuf_pool_new (src->dma_heap);
     src->mode = GST_IIO_IO_MODE_DMABUF;
-    min = max = src->n_buffers;
+    /* n-buffers for the kernel, and room for a downstream that holds a few
+     * before it lets go (filesink batches, a queue, ...). */
+    min = src->n_buffers;
+    max = src->n_buffers + GST_IIO_EXTRA_BUFFERS;
   }
   if (src->io_mode == GST_IIO_IO_MODE_RW)
     src->mode = GST_IIO_IO_MODE_RW;
@@ -946,6 +954,20 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   }
 }
 
+/* Whether our buffer is still there and enabled: a transfer aborted because
+ * the device was removed (or the buffer disabled) is no passing failure. */
+static gboolean
+gst_iio_dmabuf_src_buffer_alive (GstIioDmabufSrc *src)
+{
+  gchar *attr = g_strdup_printf ("buffer%u/enable", src->buffer_index);
+  gchar *val = gst_iio_device_read_attr (src->dev, attr, NULL);
+  gboolean alive = val && !g_strcmp0 (val, "1");
+
+  g_free (val);
+  g_free (attr);
+  return alive;
+}
+
 static GstFlowReturn
 gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
 {
@@ -980,6 +1002,17 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
       case GST_IIO_WAIT_ERROR:
         if (!*out) {
           GST_IIO_POST_ERROR (src, err);
+          return GST_FLOW_ERROR;
+        }
+        if (!gst_iio_dmabuf_src_buffer_alive (src)) {
+          GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
+              ("IIO device \"%s\" went away while streaming (or its buffer "
+               "was disabled by someone else)",
+                  src->device_spec ? src->device_spec
+                                   : gst_iio_device_get_id (src->dev)),
+              ("%s", err->message));
+          g_clear_error (&err);
+          gst_clear_buffer (out);
           return GST_FLOW_ERROR;
         }
         /* A failed block: its data is not pushed; the stream goes on. */

@@ -9,6 +9,24 @@
 #include "gstiioelement.h"
 
 #include "gstiiobuffer.h"
+#include "gstiiodmabufpool.h"
+
+#include <unistd.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_iio_element_debug);
+#define GST_CAT_DEFAULT gst_iio_element_debug
+
+static void
+ensure_debug (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (
+        gst_iio_element_debug, "iioelement", 0, "IIO element helpers");
+    g_once_init_leave (&once, 1);
+  }
+}
 
 GType
 gst_iio_io_mode_get_type (void)
@@ -97,4 +115,93 @@ gst_iio_samples_per_block (guint requested, gdouble rate, guint scan_bytes)
   if (scan_bytes && n * scan_bytes > GST_IIO_MAX_AUTO_BLOCK_BYTES)
     n = GST_IIO_MAX_AUTO_BLOCK_BYTES / scan_bytes;
   return (guint)n;
+}
+
+gboolean
+gst_iio_clear_stale_enable (
+    GstElement *element, GstIioDevice *dev, guint buffer_index, GError **error)
+{
+  gchar *attr = g_strdup_printf ("buffer%u/enable", buffer_index);
+  gchar *val = gst_iio_device_read_attr (dev, attr, NULL);
+  gboolean ok = TRUE;
+
+  ensure_debug ();
+  if (val && !g_strcmp0 (val, "1")) {
+    GST_WARNING_OBJECT (element,
+        "%s was left enabled by a client that went away: disabling it", attr);
+    ok = gst_iio_device_set_buffer_enabled (dev, FALSE, error);
+  }
+  g_free (val);
+  g_free (attr);
+  return ok;
+}
+
+gboolean
+gst_iio_open_buffer (GstElement *element, const gchar *spec,
+    GstIioDirection direction, guint buffer_index, const gchar *channels,
+    GstIioDevice **dev, GstIioBuffer **buf, GError **error)
+{
+  *buf = NULL;
+  *dev = gst_iio_device_open (spec, direction, buffer_index, error);
+  if (!*dev)
+    return FALSE;
+  /* The device node first: it is exclusive, so past it the buffer is ours. */
+  *buf = gst_iio_buffer_open (gst_iio_device_get_devnode (*dev), buffer_index,
+      direction == GST_IIO_DIRECTION_OUTPUT, error);
+  if (!*buf ||
+      !gst_iio_clear_stale_enable (element, *dev, buffer_index, error) ||
+      !gst_iio_device_select_channels (*dev, channels, error)) {
+    g_clear_pointer (buf, gst_iio_buffer_close);
+    g_clear_pointer (dev, gst_iio_device_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem)
+{
+  const gchar *source;
+  GError *err = NULL;
+  gboolean ok = FALSE;
+  gint fd;
+
+  *problem = NULL;
+  fd = gst_iio_dmabuf_alloc_fd (heap, 4096, &source, &err);
+  if (fd >= 0) {
+    ok = gst_iio_buffer_attach (buf, fd, &err);
+    gst_iio_buffer_detach_all (buf);
+    close (fd);
+  }
+  if (err) {
+    ok = FALSE;
+    *problem = g_strdup (err->message);
+    g_error_free (err);
+  }
+  return ok;
+}
+
+gboolean
+gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
+    gdouble sampling_frequency, GError **error)
+{
+  if (attributes && *attributes) {
+    GstStructure *attrs = gst_iio_parse_attributes (attributes);
+    gboolean ok;
+
+    if (!attrs) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "Cannot parse attributes \"%s\": expected name=value,name=value",
+          attributes);
+      return FALSE;
+    }
+    ok = gst_iio_device_write_attrs (dev, attrs, error);
+    gst_structure_free (attrs);
+    if (!ok)
+      return FALSE;
+  }
+  if (sampling_frequency > 0 &&
+      !gst_iio_device_set_sampling_frequency (dev, sampling_frequency, error))
+    return FALSE;
+  return TRUE;
 }

@@ -8,6 +8,7 @@
 #define __GST_IIO_ELEMENT_H__
 
 #include <gst/gst.h>
+#include "gstiiobuffer.h"
 #include "gstiiodevice.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,8 @@ const gchar *gst_iio_io_mode_nick (GstIioIoMode mode);
 #define GST_IIO_DEFAULT_N_BUFFERS 4
 #define GST_IIO_MIN_N_BUFFERS 2
 #define GST_IIO_MAX_N_BUFFERS 64
+/* Dma-bufs the own pool may add while downstream holds buffers. */
+#define GST_IIO_EXTRA_BUFFERS 16
 #define GST_IIO_MAX_SAMPLES_PER_BUFFER (16 * 1024 * 1024)
 /* Default block: about 10 ms of samples, within these bounds. */
 #define GST_IIO_BLOCK_MS 10
@@ -52,6 +55,33 @@ GstStructure *gst_iio_parse_attributes (const gchar *text);
  * @rate, bounded. */
 guint gst_iio_samples_per_block (
     guint requested, gdouble rate, guint scan_bytes);
+
+/* Opens what an element streams through, in the order the kernel wants:
+ * finds the device (@spec, @direction, @buffer_index), opens its buffer fd
+ * (the device node is exclusive, so past it the buffer is ours), disables a
+ * buffer a dead client left enabled (gst_iio_clear_stale_enable()) and
+ * selects @channels. On failure nothing stays open. */
+gboolean gst_iio_open_buffer (GstElement *element, const gchar *spec,
+    GstIioDirection direction, guint buffer_index, const gchar *channels,
+    GstIioDevice **dev, GstIioBuffer **buf, GError **error);
+
+/* The buffer is enabled though nobody has the device open (we do, and the
+ * kernel lets one process at a time): a client died while streaming. Its
+ * enable is stale; this disables it, or no channel could be selected. */
+gboolean gst_iio_clear_stale_enable (
+    GstElement *element, GstIioDevice *dev, guint buffer_index, GError **error);
+
+/* Attaches and detaches one small dma-buf from @heap: tells whether @buf
+ * does DMABUF at all, before anything is negotiated. FALSE with the reason
+ * in @problem (free it) when it does not. */
+gboolean gst_iio_probe_dmabuf (
+    GstIioBuffer *buf, const gchar *heap, gchar **problem);
+
+/* Writes the "attributes" property (name=value,...) and, when above 0,
+ * @sampling_frequency to the device. A syntax error in @attributes is
+ * GST_RESOURCE_ERROR_SETTINGS. */
+gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
+    gdouble sampling_frequency, GError **error);
 
 G_END_DECLS
 

@@ -40,8 +40,8 @@ on_handoff (GstElement *sink, GstBuffer *buf, GstPad *pad, Verify *v)
     gst_buffer_map (buf, &map, GST_MAP_READ);
     for (gsize s = 0; s < map.size / (2 * v->n_channels); s++, v->next++)
       for (guint c = 0; c < v->n_channels; c++)
-        v->bad += GST_READ_UINT16_LE (map.data + 2 * (s * v->n_channels + c))
-            != (guint16) (v->next + c * 0x1000);
+        v->bad += GST_READ_UINT16_LE (map.data + 2 * (s * v->n_channels + c)) !=
+            (guint16)(v->next + c * 0x1000);
     gst_buffer_unmap (buf, &map);
   }
 }
@@ -52,8 +52,8 @@ cpu_seconds (void)
   struct rusage ru;
 
   getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+      ru.ru_stime.tv_usec / 1e6;
 }
 
 int
@@ -84,17 +84,19 @@ main (int argc, char **argv)
     else if (!strcmp (argv[i], "--device") && i + 1 < argc)
       device = argv[++i];
     else {
-      fprintf (stderr, "usage: %s [--verify] [--io-mode M] [--buffers N] "
-          "[--samples S] [--device D]\n", argv[0]);
+      fprintf (stderr,
+          "usage: %s [--verify] [--io-mode M] [--buffers N] "
+          "[--samples S] [--device D]\n",
+          argv[0]);
       return 2;
     }
   }
   v.n_channels = n_channels;
 
   desc = g_strdup_printf ("iiodmabufsrc name=src device=%s io-mode=%s "
-      "num-buffers=%u samples-per-buffer=%u ! "
-      "fakesink name=sink sync=false signal-handoffs=true", device, io_mode,
-      n_buffers, samples);
+                          "num-buffers=%u samples-per-buffer=%u ! "
+                          "fakesink name=sink sync=false signal-handoffs=true",
+      device, io_mode, n_buffers, samples);
   pipe = gst_parse_launch (desc, &err);
   if (!pipe) {
     fprintf (stderr, "%s\n", err->message);
@@ -107,8 +109,8 @@ main (int argc, char **argv)
   t0 = g_get_monotonic_time ();
   c0 = cpu_seconds ();
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe),
-      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   t1 = g_get_monotonic_time ();
   c1 = cpu_seconds ();
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
@@ -125,14 +127,17 @@ main (int argc, char **argv)
   gst_element_set_state (pipe, GST_STATE_NULL);
 
   secs = (t1 - t0) / 1e6;
-  printf ("iiodmabufsrc %s io-mode=%s: %" G_GUINT64_FORMAT " buffers of %"
-      G_GUINT64_FORMAT " bytes in %.3f s: %.1f MiB/s, %.0f buffers/s, "
-      "%.3f CPU s/GiB, copies %" G_GUINT64_FORMAT, device, mode, v.buffers,
-      v.buffers ? v.bytes / v.buffers : 0, secs, v.bytes / secs / 1048576.0,
-      v.buffers / secs, (c1 - c0) / (v.bytes / 1073741824.0), copies);
+  printf ("iiodmabufsrc %s io-mode=%s: %" G_GUINT64_FORMAT
+          " buffers of %" G_GUINT64_FORMAT
+          " bytes in %.3f s: %.1f MiB/s, %.0f buffers/s, "
+          "%.3f CPU s/GiB, copies %" G_GUINT64_FORMAT,
+      device, mode, v.buffers, v.buffers ? v.bytes / v.buffers : 0, secs,
+      v.bytes / secs / 1048576.0, v.buffers / secs,
+      (c1 - c0) / (v.bytes / 1073741824.0), copies);
   if (v.verify)
     printf (", samples verified %" G_GUINT64_FORMAT ", bad %" G_GUINT64_FORMAT
-        ", discont %" G_GUINT64_FORMAT, v.next, v.bad, v.discont);
+            ", discont %" G_GUINT64_FORMAT,
+        v.next, v.bad, v.discont);
   printf ("\n");
 
   gst_structure_free (stats);

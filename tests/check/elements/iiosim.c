@@ -293,3 +293,46 @@ iiosim_heap_pool_new (GHashTable *inodes)
   pool->inodes = inodes;
   return GST_BUFFER_POOL (gst_object_ref_sink (pool));
 }
+
+guint64
+iiosim_fnv1a (guint64 hash, const guint8 *data, gsize size)
+{
+  for (gsize i = 0; i < size; i++) {
+    hash ^= data[i];
+    hash *= G_GUINT64_CONSTANT (0x100000001b3);
+  }
+  return hash;
+}
+
+guint64
+iiosim_stat_u64 (GstElement *element, const gchar *field)
+{
+  GstStructure *s = NULL;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (element, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  if (!gst_structure_get_uint64 (s, field, &v)) {
+    guint u;
+
+    fail_unless (
+        gst_structure_get_uint (s, field, &u), "no %s in stats", field);
+    v = u;
+  }
+  gst_structure_free (s);
+  return v;
+}
+
+gchar *
+iiosim_stat_string (GstElement *element, const gchar *field)
+{
+  GstStructure *s = NULL;
+  gchar *v;
+
+  g_object_get (element, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  v = g_strdup (gst_structure_get_string (s, field));
+  fail_unless (v != NULL, "no %s in stats", field);
+  gst_structure_free (s);
+  return v;
+}

@@ -41,6 +41,16 @@ guint iiosim_count_fds (void);
 GstBufferPool *iiosim_heap_pool_new (GHashTable *inodes);
 guint64 iiosim_dmabuf_inode (GstBuffer *buffer);
 
+/* The DAC's checksum: FNV-1a 64 over every byte it consumed since
+ * sim_reset, which starts it at IIOSIM_FNV_OFFSET. */
+#define IIOSIM_FNV_OFFSET G_GUINT64_CONSTANT (0xcbf29ce484222325)
+guint64 iiosim_fnv1a (guint64 hash, const guint8 *data, gsize size);
+
+/* A field of an element's "stats" structure, as a guint64 (from a guint64
+ * or guint field; asserts it is there) or a string (g_free it). */
+guint64 iiosim_stat_u64 (GstElement *element, const gchar *field);
+gchar *iiosim_stat_string (GstElement *element, const gchar *field);
+
 G_END_DECLS
 
 #endif

@@ -1,0 +1,157 @@
+/* iiodmabufsrc on the host (no IIO): properties, and the errors at READY
+ * over a fake sysfs tree.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+
+#include "../libs/fakesysfs.h"
+
+static GParamSpec *
+pspec (GstElement *el, const gchar *name)
+{
+  GParamSpec *p = g_object_class_find_property (G_OBJECT_GET_CLASS (el), name);
+
+  fail_unless (p != NULL, "no property %s", name);
+  return p;
+}
+
+GST_START_TEST (test_property_defaults_and_ranges)
+{
+  GstElement *src = gst_element_factory_make ("iiodmabufsrc", NULL);
+  GParamSpecUInt *u;
+  gchar *s;
+  gint mode;
+
+  fail_unless (src != NULL);
+  u = G_PARAM_SPEC_UINT (pspec (src, "n-buffers"));
+  fail_unless_equals_int (u->default_value, 4);
+  fail_unless_equals_int (u->minimum, 2);
+  fail_unless_equals_int (u->maximum, 64);
+  u = G_PARAM_SPEC_UINT (pspec (src, "samples-per-buffer"));
+  fail_unless_equals_int (u->default_value, 0);
+  fail_unless_equals_int (u->maximum, 16 * 1024 * 1024);
+  u = G_PARAM_SPEC_UINT (pspec (src, "buffer-index"));
+  fail_unless_equals_int (u->maximum, 255);
+  g_object_get (src, "io-mode", &mode, "dma-heap", &s, NULL);
+  fail_unless_equals_int (mode, 0);
+  fail_unless_equals_string (s, "/dev/dma_heap/system");
+  g_free (s);
+  fail_unless ((pspec (src, "stats")->flags & G_PARAM_WRITABLE) == 0);
+  fail_unless ((pspec (src, "current-io-mode")->flags & G_PARAM_WRITABLE)
+      == 0);
+  /* gst-launch's way of setting: a bad enum nick is refused. */
+  g_object_set (src, "n-buffers", 8, NULL);
+  g_object_get (src, "n-buffers", &mode, NULL);
+  fail_unless_equals_int (mode, 8);
+  gst_util_set_object_arg (G_OBJECT (src), "io-mode", "dmabuf-import");
+  g_object_get (src, "io-mode", &mode, NULL);
+  fail_unless_equals_int (mode, 2);
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
+/* Setting @desc to READY fails with an error whose message holds each of
+ * @words. */
+static void
+expect_error (const gchar *desc, const gchar *const *words)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error message for %s", desc);
+  gst_message_parse_error (msg, &err, NULL);
+  for (guint i = 0; words[i]; i++)
+    fail_unless (strstr (err->message, words[i]) != NULL,
+        "\"%s\" does not say \"%s\"", err->message, words[i]);
+  fail_unless (err->domain == GST_RESOURCE_ERROR);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+static gchar *
+fake_adc (void)
+{
+  gchar *root = fake_sysfs_new ();
+
+  fake_sysfs_add_device (root, 0, "fake-adc", "adc-label");
+  fake_sysfs_add_buffer (root, 0, 0, "in");
+  fake_sysfs_add_channel (root, 0, "buffer0", "in", "voltage0", 0,
+      "le:s16/16>>0");
+  fake_sysfs_add_device (root, 1, "fake-dac", NULL);
+  fake_sysfs_add_buffer (root, 1, 0, "out");
+  fake_sysfs_add_channel (root, 1, "buffer0", "out", "voltage0", 0,
+      "le:s16/16>>0");
+  return root;
+}
+
+GST_START_TEST (test_missing_device_lists_available)
+{
+  gchar *root = fake_adc ();
+  const gchar *words[] = { "nope", "fake-adc", NULL };
+
+  expect_error ("iiodmabufsrc device=nope ! fakesink", words);
+  fake_sysfs_free (root);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_output_device_refused)
+{
+  gchar *root = fake_adc ();
+  const gchar *words[] = { "fake-dac", NULL };
+
+  expect_error ("iiodmabufsrc device=fake-dac ! fakesink", words);
+  fake_sysfs_free (root);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_missing_device_node)
+{
+  gchar *root = fake_adc ();
+  const gchar *words[] = { "iio:device0", "No such file", NULL };
+
+  /* sysfs has the device, /dev has no node for it. */
+  expect_error ("iiodmabufsrc device=adc-label ! fakesink", words);
+  fake_sysfs_free (root);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_devices_at_all)
+{
+  gchar *root = fake_sysfs_new ();
+  const gchar *words[] = { "input", NULL };
+
+  expect_error ("iiodmabufsrc ! fakesink", words);
+  fake_sysfs_free (root);
+}
+
+GST_END_TEST;
+
+static Suite *
+iiodmabufsrc_host_suite (void)
+{
+  Suite *s = suite_create ("iiodmabufsrc_host");
+  TCase *tc = tcase_create ("host");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_property_defaults_and_ranges);
+  tcase_add_test (tc, test_missing_device_lists_available);
+  tcase_add_test (tc, test_output_device_refused);
+  tcase_add_test (tc, test_missing_device_node);
+  tcase_add_test (tc, test_no_devices_at_all);
+  return s;
+}
+
+GST_CHECK_MAIN (iiodmabufsrc_host);
