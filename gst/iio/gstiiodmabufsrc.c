@@ -37,10 +37,14 @@
  * gst-launch-1.0 iiodmabufsrc device=iio-sim-adc num-buffers=1000 ! fakesink
  * ]| Captures 1000 blocks from the device named iio-sim-adc, zero-copy.
  * |[
- * gst-launch-1.0 iiodmabufsrc device=iio:device0 channels=voltage0,voltage1 \
+ * gst-launch-1.0 iiodmabufsrc device=sim-adc channels=voltage0,voltage1 \
  *     sampling-frequency=48000 num-buffers=100 ! audioconvert ! \
  *     audio/x-raw,format=F32LE ! fakesink
- * ]| Two channels at 48 kHz, converted to float.
+ * ]| Two channels of the device labelled sim-adc at 48 kHz, as float.
+ * |[
+ * gst-launch-1.0 iiodmabufsrc device=iio:device0 io-mode=rw \
+ *     samples-per-buffer=4096 num-buffers=10 ! filesink location=capture.raw
+ * ]| The first IIO device, through read(), into a file.
  *
  * Since: 0.1
  */

@@ -478,6 +478,23 @@ test_enqueue_errors (int adc, int dac)
   int devfd, buf, fd, err;
 
   set_channels (adc, "in", 4, 4);
+  /* fileio mode first, then attach: refused. Checked before the cases
+   * below leave attachments that the kernel releases lazily. */
+  buf = open_buffer (adc, &devfd);
+  err = dev_write (adc, "buffer0/enable", "1");
+  if (err)
+    diag ("enable in fileio mode: %s", strerror (-err));
+  fd = heap_alloc (65536);
+  err = ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd) < 0 ? -errno : 0;
+  if (err == 0)
+    err = enqueue (buf, fd, 65536, 0);
+  tap (err == -EBUSY, "DMABUF on a buffer enabled in fileio mode: EBUSY (%s)",
+      strerror (-err));
+  dev_write (adc, "buffer0/enable", "0");
+  close (fd);
+  close (buf);
+  close (devfd);
+
   buf = open_buffer (adc, &devfd);
   fd = heap_alloc (65536);
   ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd);
@@ -503,22 +520,6 @@ test_enqueue_errors (int adc, int dac)
   wait_fence (fd, POLLIN);
   dev_write (adc, "buffer0/enable", "0");
   ioctl (buf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fd);
-  close (fd);
-  close (buf);
-  close (devfd);
-
-  /* fileio mode first, then attach: refused. */
-  buf = open_buffer (adc, &devfd);
-  err = dev_write (adc, "buffer0/enable", "1");
-  if (err)
-    diag ("enable in fileio mode: %s", strerror (-err));
-  fd = heap_alloc (65536);
-  err = ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd) < 0 ? -errno : 0;
-  if (err == 0)
-    err = enqueue (buf, fd, 65536, 0);
-  tap (err == -EBUSY, "DMABUF on a buffer enabled in fileio mode: EBUSY (%s)",
-      strerror (-err));
-  dev_write (adc, "buffer0/enable", "0");
   close (fd);
   close (buf);
   close (devfd);

@@ -38,8 +38,7 @@ GST_START_TEST (test_property_defaults_and_ranges)
   fail_unless_equals_string (s, "/dev/dma_heap/system");
   g_free (s);
   fail_unless ((pspec (src, "stats")->flags & G_PARAM_WRITABLE) == 0);
-  fail_unless ((pspec (src, "current-io-mode")->flags & G_PARAM_WRITABLE)
-      == 0);
+  fail_unless ((pspec (src, "current-io-mode")->flags & G_PARAM_WRITABLE) == 0);
   /* gst-launch's way of setting: a bad enum nick is refused. */
   g_object_set (src, "n-buffers", 8, NULL);
   g_object_get (src, "n-buffers", &mode, NULL);
@@ -62,8 +61,8 @@ expect_error (const gchar *desc, const gchar *const *words)
   GstMessage *msg;
   GError *err = NULL;
 
-  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "no error message for %s", desc);
   gst_message_parse_error (msg, &err, NULL);
@@ -85,12 +84,12 @@ fake_adc (void)
 
   fake_sysfs_add_device (root, 0, "fake-adc", "adc-label");
   fake_sysfs_add_buffer (root, 0, 0, "in");
-  fake_sysfs_add_channel (root, 0, "buffer0", "in", "voltage0", 0,
-      "le:s16/16>>0");
+  fake_sysfs_add_channel (
+      root, 0, "buffer0", "in", "voltage0", 0, "le:s16/16>>0");
   fake_sysfs_add_device (root, 1, "fake-dac", NULL);
   fake_sysfs_add_buffer (root, 1, 0, "out");
-  fake_sysfs_add_channel (root, 1, "buffer0", "out", "voltage0", 0,
-      "le:s16/16>>0");
+  fake_sysfs_add_channel (
+      root, 1, "buffer0", "out", "voltage0", 0, "le:s16/16>>0");
   return root;
 }
 
