@@ -557,7 +557,7 @@ GST_START_TEST (test_state_cycles_no_leak)
       gst_parse_launch ("iiodmabufsrc device=" ADC
                         " samples-per-buffer=256 ! fakesink sync=false",
           NULL);
-  guint fds0 = 0;
+  guint fds0 = 0, rss0 = 0;
 
   adc_free_run ();
   for (guint i = 0; i < 200; i++) {
@@ -568,10 +568,17 @@ GST_START_TEST (test_state_cycles_no_leak)
         GST_STATE_CHANGE_SUCCESS);
     fail_unless_equals_int (
         gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-    if (i == 1)
+    if (i == 1) {
       fds0 = iiosim_count_fds ();
+      rss0 = iiosim_rss_kib ();
+    }
   }
   fail_unless_equals_int (iiosim_count_fds (), fds0);
+  /* Memory: a leak of a block (or even a GstBuffer) per cycle would show. */
+  fail_unless (iiosim_rss_kib () < rss0 + 2048,
+      "RSS %u KiB after, %u KiB "
+      "after the second cycle",
+      iiosim_rss_kib (), rss0);
   gst_object_unref (pipe);
 }
 
@@ -727,6 +734,144 @@ GST_START_TEST (test_device_removed_mid_stream)
 
 GST_END_TEST;
 
+GST_START_TEST (test_attributes_property)
+{
+  GstHarness *h;
+  GstBuffer *buf;
+
+  adc_free_run ();
+  /* Written at start, before the rate is read for the caps. */
+  h = gst_harness_new_parse (
+      "iiodmabufsrc device=" ADC
+      " attributes=\"sampling_frequency=2000\" num-buffers=1");
+  gst_harness_play (h);
+  buf = gst_harness_pull (h);
+  fail_unless (buf != NULL);
+  fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sampling_frequency"), 2000);
+  /* About 10 ms at 2 kHz; the minimum block is 64 samples. */
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), 64 * 4 * 2);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* An error posted while going to PLAYING, whose text holds @what. */
+static void
+expect_start_error (const gchar *desc, const gchar *what)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless (pipe != NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error for %s", desc);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, what) != NULL,
+      "error \"%s\" does not say \"%s\"", err->message, what);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
+GST_START_TEST (test_refused_attribute_values)
+{
+  adc_free_run ();
+  /* The driver refuses 0 Hz (EINVAL): the error names the attribute. */
+  expect_start_error ("iiodmabufsrc device=" ADC " attributes=\"sampling_"
+                      "frequency=0\" ! fakesink",
+      "sampling_frequency");
+  expect_start_error ("iiodmabufsrc device=" ADC " attributes=\"no_such_"
+                      "attr=1\" ! fakesink",
+      "no_such_attr");
+  expect_start_error ("iiodmabufsrc device=" ADC " attributes=\"=,\" ! "
+                      "fakesink",
+      "attributes");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dma_heap_property)
+{
+  GstHarness *h;
+  GstElement *src;
+  gchar *mode;
+
+  adc_free_run ();
+  /* Forced dmabuf with a heap that does not exist: a clear error. */
+  expect_start_error ("iiodmabufsrc device=" ADC " io-mode=dmabuf "
+                      "dma-heap=/dev/dma_heap/none ! fakesink",
+      "DMABUF");
+  /* A path that is no heap, in auto: it says so and captures with read(). */
+  h = gst_harness_new_parse (
+      "iiodmabufsrc device=" ADC " dma-heap=/dev/null samples-per-buffer=100");
+  src = gst_harness_find_element (h, "iiodmabufsrc");
+  gst_harness_play (h);
+  gst_buffer_unref (gst_harness_pull (h));
+  mode = stat_mode (src);
+  fail_unless_equals_string (mode, "rw");
+  g_free (mode);
+  gst_object_unref (src);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_latency_query)
+{
+  GstHarness *h;
+  GstQuery *q;
+  GstClockTime min, max;
+  gboolean live;
+
+  adc_free_run ();
+  h = gst_harness_new_parse (
+      "iiodmabufsrc device=" ADC " samples-per-buffer=100 n-buffers=6");
+  gst_harness_play (h);
+  gst_buffer_unref (gst_harness_pull (h));
+  q = gst_query_new_latency ();
+  fail_unless (gst_pad_peer_query (h->sinkpad, q));
+  gst_query_parse_latency (q, &live, &min, &max);
+  fail_unless (live);
+  /* 100 samples at the 1 kHz nominal rate: 100 ms a block, 6 queued. */
+  fail_unless_equals_uint64 (min, 100 * GST_MSECOND);
+  fail_unless_equals_uint64 (max, 600 * GST_MSECOND);
+  gst_query_unref (q);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stalled_device_stops_quickly)
+{
+  GstElement *pipe;
+  gint64 t0;
+
+  adc_free_run ();
+  pipe = gst_parse_launch ("iiodmabufsrc device=" ADC " timeout=0 ! "
+                           "fakesink",
+      NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  fail_unless_equals_int (
+      gst_element_get_state (pipe, NULL, NULL, 10 * GST_SECOND),
+      GST_STATE_CHANGE_SUCCESS);
+  iiosim_write (ADC, "sim_stall", "1");
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  /* The streaming thread waits on a fence that will not signal. */
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC,
+      "stop took %" G_GINT64_FORMAT " us", g_get_monotonic_time () - t0);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiodmabufsrc_suite (void)
 {
@@ -753,6 +898,11 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_generic_caps_to_filesink);
   tcase_add_test (tc, test_permission_denied);
   tcase_add_test (tc, test_device_removed_mid_stream);
+  tcase_add_test (tc, test_attributes_property);
+  tcase_add_test (tc, test_refused_attribute_values);
+  tcase_add_test (tc, test_dma_heap_property);
+  tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_stalled_device_stops_quickly);
   return s;
 }
 

@@ -198,6 +198,20 @@ iiosim_count_fds (void)
   return n - 1; /* the directory's own */
 }
 
+guint
+iiosim_rss_kib (void)
+{
+  gchar *text = NULL, *line;
+  guint kib = 0;
+
+  fail_unless (g_file_get_contents ("/proc/self/status", &text, NULL, NULL));
+  line = strstr (text, "VmRSS:");
+  if (line)
+    kib = (guint)g_ascii_strtoull (line + 6, NULL, 10);
+  g_free (text);
+  return kib;
+}
+
 guint64
 iiosim_dmabuf_inode (GstBuffer *buffer)
 {

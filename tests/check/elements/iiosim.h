@@ -32,8 +32,9 @@ void iiosim_dummy_destroy (const gchar *name);
 guint64 iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
     guint n_channels, const guint *idx, guint64 first);
 
-/* Open fds of this process. */
+/* Open fds of this process, and its resident memory in KiB. */
 guint iiosim_count_fds (void);
+guint iiosim_rss_kib (void);
 
 /* A GstBufferPool of dma-heap dma-bufs (GstDmaBufAllocator memory),
  * independent of the plugin's own pool; records every dma-buf inode it
