@@ -26,7 +26,8 @@
  * Knobs, as IIO device attributes:
  *   sim_free_run    1: ignore sampling_frequency, complete blocks at once
  *   sim_stall       1: stop completing blocks (queued ones stay queued)
- *   sim_fail_next   N: the next N DMABUF blocks fail with -EIO
+ *   sim_fail_next   N: the next N DMABUF blocks fail (fence error -EINTR,
+ *                   as an aborted transfer; their samples are lost)
  *   sim_reset       write 1: zero the counters and the DAC checksum
  * Hot-unplug is the driver core's own: write "iio-sim-adc" to
  * /sys/bus/platform/drivers/iio-sim/unbind (and bind to bring it back).
@@ -350,13 +351,20 @@ static bool sim_has_work(struct sim_buffer *sb)
 	       !READ_ONCE(sb->aborting);
 }
 
-/* Completes a DMABUF block with an error on its fence, as an abort does. */
+/*
+ * Completes a DMABUF block with an error on its fence, as an abort does.
+ * The converter ran on: the samples the block would have held are lost.
+ */
 static void sim_fail_block(struct sim_buffer *sb, struct iio_dma_buffer_block *block)
 {
 	struct sim_state *st = sim_buffer_state(sb);
+	unsigned int idx[SIM_MAX_CHANNELS];
+	size_t sample_bytes = sim_enabled_channels(st, idx) * (st->layout.bits / 8);
 	unsigned long flags;
 	LIST_HEAD(one);
 
+	if (sb->running && sample_bytes)
+		sb->sample_index += div_u64(block->bytes_used, sample_bytes);
 	list_add(&block->head, &one);
 	iio_dma_buffer_block_list_abort(&sb->queue, &one);
 	spin_lock_irqsave(&st->stats_lock, flags);

@@ -57,7 +57,8 @@ typedef struct
   guint64 buffers;
   guint64 discont_after_first;
   gboolean all_dmabuf;
-  GHashTable *inodes; /* dma-bufs seen */
+  gboolean allow_gaps; /* DISCONT may skip samples */
+  GHashTable *inodes;  /* dma-bufs seen */
 } Check;
 
 static void
@@ -78,6 +79,10 @@ check_buffer (Check *c, GstBuffer *buf)
   GstMapInfo map;
   guint64 *ino;
 
+  /* Where the source says samples went missing, the data must resume at
+   * the sample its offset says. */
+  if (c->allow_gaps && GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+    c->next = GST_BUFFER_OFFSET (buf);
   fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), c->next);
   fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
   c->bad += iiosim_check_pattern (
@@ -872,6 +877,57 @@ GST_START_TEST (test_stalled_device_stops_quickly)
 
 GST_END_TEST;
 
+GST_START_TEST (test_failed_block_not_pushed)
+{
+  GstElement *pipe, *sink, *src;
+  GstMessage *msg;
+  GstSample *sample;
+  Check c;
+  guint64 offset_before = 0;
+
+  iiosim_write (ADC, "sampling_frequency", "100000");
+  iiosim_write (ADC, "sim_free_run", "0");
+  pipe = gst_parse_launch (
+      "iiodmabufsrc name=src device=" ADC
+      " samples-per-buffer=1000 ! appsink name=sink sync=false",
+      NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  check_init (&c, 2, 4);
+  c.allow_gaps = TRUE;
+  for (guint i = 0; i < 60; i++) {
+    GstBuffer *buf;
+
+    if (i == 20)
+      iiosim_write (ADC, "sim_fail_next", "1");
+    g_signal_emit_by_name (sink, "pull-sample", &sample);
+    fail_unless (sample != NULL);
+    buf = gst_sample_get_buffer (sample);
+    if (c.buffers > 0 && GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+      offset_before = c.next;
+    check_buffer (&c, buf);
+    gst_sample_unref (sample);
+  }
+  /* One block failed: its samples are skipped, never pushed as data. */
+  fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
+  fail_unless_equals_uint64 (stat_u64 (src, "blocks-failed"), 1);
+  fail_unless_equals_uint64 (c.discont_after_first, 1);
+  fail_unless (offset_before > 0);
+  fail_unless_equals_uint64 (c.bad, 0);
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for the failed block");
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  check_clear (&c);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiodmabufsrc_suite (void)
 {
@@ -903,6 +959,7 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_dma_heap_property);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_stalled_device_stops_quickly);
+  tcase_add_test (tc, test_failed_block_not_pushed);
   return s;
 }
 
