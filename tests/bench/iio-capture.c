@@ -5,7 +5,10 @@
  * part of the figures).
  *
  *   iio-capture [--verify] [--io-mode M] [--buffers N] [--samples S]
- *               [--device D] [--sink fakesink|...]
+ *               [--device D] [--offer-pool]
+ *
+ * --offer-pool makes the sink offer a pool of dma-heap dma-bufs in the
+ * allocation query, as a GPU or network sink would (for dmabuf-import).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,6 +18,8 @@
 #include <sys/resource.h>
 
 #include <gst/gst.h>
+
+#include "gstiiodmabufpool.h"
 
 typedef struct
 {
@@ -46,6 +51,28 @@ on_handoff (GstElement *sink, GstBuffer *buf, GstPad *pad, Verify *v)
   }
 }
 
+/* The sink's side of the allocation query: a pool of dma-heap dma-bufs. */
+static GstPadProbeReturn
+offer_pool (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstQuery *q = GST_PAD_PROBE_INFO_QUERY (info);
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstCaps *caps;
+  guint size = GPOINTER_TO_UINT (user_data);
+
+  if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_allocation (q, &caps, NULL);
+  pool = gst_iio_dmabuf_pool_new (NULL);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, size, 8, 8);
+  gst_buffer_pool_set_config (pool, config);
+  gst_query_add_allocation_pool (q, pool, size, 8, 8);
+  gst_object_unref (pool);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 static gdouble
 cpu_seconds (void)
 {
@@ -61,6 +88,7 @@ main (int argc, char **argv)
 {
   const gchar *io_mode = "auto", *device = "iio-sim-adc";
   guint n_buffers = 2000, samples = 32768, n_channels = 4;
+  gboolean offer = FALSE;
   Verify v = { 0 };
   GstElement *pipe, *src, *sink;
   GstStructure *stats = NULL;
@@ -83,6 +111,8 @@ main (int argc, char **argv)
       samples = atoi (argv[++i]);
     else if (!strcmp (argv[i], "--device") && i + 1 < argc)
       device = argv[++i];
+    else if (!strcmp (argv[i], "--offer-pool"))
+      offer = TRUE;
     else {
       fprintf (stderr,
           "usage: %s [--verify] [--io-mode M] [--buffers N] "
@@ -105,6 +135,13 @@ main (int argc, char **argv)
   src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
   g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &v);
+  if (offer) {
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, offer_pool,
+        GUINT_TO_POINTER (samples * n_channels * 2), NULL);
+    gst_object_unref (pad);
+  }
 
   t0 = g_get_monotonic_time ();
   c0 = cpu_seconds ();
