@@ -8,6 +8,7 @@
 
 #include <gst/gst.h>
 
+#include "gstiiodmabufsink.h"
 #include "gstiiodmabufsrc.h"
 
 static gboolean
@@ -16,6 +17,7 @@ plugin_init (GstPlugin *plugin)
   gboolean ok = FALSE;
 
   ok |= GST_ELEMENT_REGISTER (iiodmabufsrc, plugin);
+  ok |= GST_ELEMENT_REGISTER (iiodmabufsink, plugin);
   return ok;
 }
 

@@ -11,6 +11,7 @@
 #include "gstiiobuffer.h"
 #include "gstiiodmabufpool.h"
 
+#include <string.h>
 #include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_iio_element_debug);
@@ -203,5 +204,189 @@ gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
   if (sampling_frequency > 0 &&
       !gst_iio_device_set_sampling_frequency (dev, sampling_frequency, error))
     return FALSE;
+  return TRUE;
+}
+
+gboolean
+gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index)
+{
+  gchar *attr = g_strdup_printf ("buffer%u/enable", buffer_index);
+  gchar *val = gst_iio_device_read_attr (dev, attr, NULL);
+  gboolean enabled = val && !g_strcmp0 (val, "1");
+
+  g_free (val);
+  g_free (attr);
+  return enabled;
+}
+
+void
+gst_iio_settings_install (GObjectClass *klass, GstIioDirection direction)
+{
+  gboolean out = direction == GST_IIO_DIRECTION_OUTPUT;
+  GParamFlags flags =
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+
+  g_object_class_install_property (klass, GST_IIO_PROP_DEVICE,
+      g_param_spec_string ("device", "Device",
+          out ? "IIO device: its name, its label or iio:deviceN (default: the "
+                "first device with an output buffer)"
+              : "IIO device: its name, its label or iio:deviceN (default: the "
+                "first device with an input buffer)",
+          NULL, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_BUFFER_INDEX,
+      g_param_spec_uint ("buffer-index", "Buffer index",
+          "Which buffer of the device (bufferN)", 0, 255, 0, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_CHANNELS,
+      g_param_spec_string ("channels", "Channels",
+          "Comma-separated channel ids as sysfs names them (voltage0,...); "
+          "default: every scan element but the timestamp",
+          NULL, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_SAMPLING_FREQUENCY,
+      g_param_spec_double ("sampling-frequency", "Sampling frequency",
+          out ? "Sampling frequency to set, in Hz (0: the rate of the caps)"
+              : "Sampling frequency to set, in Hz (0: keep the device's)",
+          0, G_MAXINT, 0, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_ATTRIBUTES,
+      g_param_spec_string ("attributes", "Attributes",
+          "Device attributes to write at start, \"name=value,name=value\"",
+          NULL, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_SAMPLES_PER_BUFFER,
+      g_param_spec_uint ("samples-per-buffer", "Samples per buffer",
+          out ? "Samples (scans) in the sink's own dma-bufs and write() "
+                "blocks; 0: the size of the first buffer from upstream (for "
+                "the pool offered upstream: about 10 ms, at least 1024)"
+              : "Samples (scans) per buffer; 0: about 10 ms at the device's "
+                "rate",
+          0, GST_IIO_MAX_SAMPLES_PER_BUFFER, 0, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_N_BUFFERS,
+      g_param_spec_uint ("n-buffers", "Kernel buffers",
+          "Blocks kept queued in the kernel", GST_IIO_MIN_N_BUFFERS,
+          GST_IIO_MAX_N_BUFFERS, GST_IIO_DEFAULT_N_BUFFERS, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_IO_MODE,
+      g_param_spec_enum ("io-mode", "I/O mode",
+          out ? "How samples reach the device" : "How samples reach buffers",
+          GST_TYPE_IIO_IO_MODE, GST_IIO_IO_MODE_AUTO, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_DMA_HEAP,
+      g_param_spec_string ("dma-heap", "DMA heap",
+          out ? "dma-heap to allocate the sink's own dma-bufs from (the "
+                "default heap falls back to /dev/udmabuf when missing)"
+              : "dma-heap to allocate from in io-mode=dmabuf (the default "
+                "heap falls back to /dev/udmabuf when missing)",
+          GST_IIO_DEFAULT_DMA_HEAP, flags));
+  g_object_class_install_property (klass, GST_IIO_PROP_TIMEOUT,
+      g_param_spec_uint64 ("timeout", "Timeout",
+          out ? "Error out when the device consumes nothing for this long "
+                "(ns, 0: wait for ever)"
+              : "Error out when the device delivers nothing for this long "
+                "(ns, 0: wait for ever)",
+          0, G_MAXUINT64, GST_IIO_DEFAULT_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_PLAYING));
+}
+
+void
+gst_iio_settings_init (GstIioSettings *settings)
+{
+  memset (settings, 0, sizeof (*settings));
+  settings->n_buffers = GST_IIO_DEFAULT_N_BUFFERS;
+  settings->io_mode = GST_IIO_IO_MODE_AUTO;
+  settings->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
+  settings->timeout = GST_IIO_DEFAULT_TIMEOUT;
+}
+
+void
+gst_iio_settings_clear (GstIioSettings *settings)
+{
+  g_clear_pointer (&settings->device, g_free);
+  g_clear_pointer (&settings->channels, g_free);
+  g_clear_pointer (&settings->attributes, g_free);
+  g_clear_pointer (&settings->dma_heap, g_free);
+}
+
+gboolean
+gst_iio_settings_set_property (
+    GstIioSettings *settings, guint prop_id, const GValue *value)
+{
+  switch (prop_id) {
+    case GST_IIO_PROP_DEVICE:
+      g_free (settings->device);
+      settings->device = g_value_dup_string (value);
+      break;
+    case GST_IIO_PROP_BUFFER_INDEX:
+      settings->buffer_index = g_value_get_uint (value);
+      break;
+    case GST_IIO_PROP_CHANNELS:
+      g_free (settings->channels);
+      settings->channels = g_value_dup_string (value);
+      break;
+    case GST_IIO_PROP_SAMPLING_FREQUENCY:
+      settings->sampling_frequency = g_value_get_double (value);
+      break;
+    case GST_IIO_PROP_ATTRIBUTES:
+      g_free (settings->attributes);
+      settings->attributes = g_value_dup_string (value);
+      break;
+    case GST_IIO_PROP_SAMPLES_PER_BUFFER:
+      settings->samples_per_buffer = g_value_get_uint (value);
+      break;
+    case GST_IIO_PROP_N_BUFFERS:
+      settings->n_buffers = g_value_get_uint (value);
+      break;
+    case GST_IIO_PROP_IO_MODE:
+      settings->io_mode = g_value_get_enum (value);
+      break;
+    case GST_IIO_PROP_DMA_HEAP:
+      g_free (settings->dma_heap);
+      settings->dma_heap = g_value_dup_string (value);
+      if (!settings->dma_heap)
+        settings->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
+      break;
+    case GST_IIO_PROP_TIMEOUT:
+      settings->timeout = g_value_get_uint64 (value);
+      break;
+    default:
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+gst_iio_settings_get_property (
+    const GstIioSettings *settings, guint prop_id, GValue *value)
+{
+  switch (prop_id) {
+    case GST_IIO_PROP_DEVICE:
+      g_value_set_string (value, settings->device);
+      break;
+    case GST_IIO_PROP_BUFFER_INDEX:
+      g_value_set_uint (value, settings->buffer_index);
+      break;
+    case GST_IIO_PROP_CHANNELS:
+      g_value_set_string (value, settings->channels);
+      break;
+    case GST_IIO_PROP_SAMPLING_FREQUENCY:
+      g_value_set_double (value, settings->sampling_frequency);
+      break;
+    case GST_IIO_PROP_ATTRIBUTES:
+      g_value_set_string (value, settings->attributes);
+      break;
+    case GST_IIO_PROP_SAMPLES_PER_BUFFER:
+      g_value_set_uint (value, settings->samples_per_buffer);
+      break;
+    case GST_IIO_PROP_N_BUFFERS:
+      g_value_set_uint (value, settings->n_buffers);
+      break;
+    case GST_IIO_PROP_IO_MODE:
+      g_value_set_enum (value, settings->io_mode);
+      break;
+    case GST_IIO_PROP_DMA_HEAP:
+      g_value_set_string (value, settings->dma_heap);
+      break;
+    case GST_IIO_PROP_TIMEOUT:
+      g_value_set_uint64 (value, settings->timeout);
+      break;
+    default:
+      return FALSE;
+  }
   return TRUE;
 }

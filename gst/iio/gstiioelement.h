@@ -83,6 +83,56 @@ gboolean gst_iio_probe_dmabuf (
 gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
     gdouble sampling_frequency, GError **error);
 
+/* Whether bufferN of @dev is still there and enabled: a transfer aborted
+ * while it is not (the device was removed, or someone else disabled the
+ * buffer) is no passing failure. */
+gboolean gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index);
+
+/* The properties both elements have, and their values (the element's
+ * object lock guards them). */
+typedef struct
+{
+  gchar *device;
+  guint buffer_index;
+  gchar *channels;
+  gdouble sampling_frequency;
+  gchar *attributes;
+  guint samples_per_buffer;
+  guint n_buffers;
+  GstIioIoMode io_mode;
+  gchar *dma_heap;
+  GstClockTime timeout;
+} GstIioSettings;
+
+/* Their property ids; an element's own ones start at GST_IIO_PROP_LAST. */
+enum {
+  GST_IIO_PROP_0,
+  GST_IIO_PROP_DEVICE,
+  GST_IIO_PROP_BUFFER_INDEX,
+  GST_IIO_PROP_CHANNELS,
+  GST_IIO_PROP_SAMPLING_FREQUENCY,
+  GST_IIO_PROP_ATTRIBUTES,
+  GST_IIO_PROP_SAMPLES_PER_BUFFER,
+  GST_IIO_PROP_N_BUFFERS,
+  GST_IIO_PROP_IO_MODE,
+  GST_IIO_PROP_DMA_HEAP,
+  GST_IIO_PROP_TIMEOUT,
+  GST_IIO_PROP_LAST
+};
+
+#define GST_IIO_DEFAULT_TIMEOUT (5 * GST_SECOND)
+
+/* Installs the shared properties on an element class of @direction (the
+ * blurbs say "input" or "output"). */
+void gst_iio_settings_install (GObjectClass *klass, GstIioDirection direction);
+void gst_iio_settings_init (GstIioSettings *settings);
+void gst_iio_settings_clear (GstIioSettings *settings);
+/* FALSE when @prop_id is none of the shared ones. */
+gboolean gst_iio_settings_set_property (
+    GstIioSettings *settings, guint prop_id, const GValue *value);
+gboolean gst_iio_settings_get_property (
+    const GstIioSettings *settings, guint prop_id, GValue *value);
+
 G_END_DECLS
 
 #endif /* __GST_IIO_ELEMENT_H__ */

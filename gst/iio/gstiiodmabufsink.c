@@ -1,0 +1,1354 @@
+/* iiodmabufsink: negotiates and schedules playback into an IIO output
+ * buffer; the device object (gstiiodevice), the data plane (gstiiobuffer)
+ * and the pool (gstiiodmabufpool) do the work.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-iiodmabufsink
+ * @title: iiodmabufsink
+ *
+ * Plays samples into a Linux IIO device's output buffer (a DAC). Where the
+ * buffer supports IIO DMABUF (Linux 6.9+, buffers built on
+ * industrialio-buffer-dma) the device reads the dma-bufs that arrive
+ * straight from memory: no CPU copy. Any buffer that is one dma-buf of
+ * whole scans plays as it is: one from the pool of dma-bufs the sink offers
+ * upstream in the allocation query (io-mode=dmabuf and auto offer one), or
+ * upstream's own, an iiodmabufsrc's for one (io-mode=dmabuf-import offers
+ * none and expects those). Buffers of any other memory are copied once into
+ * the sink's own dma-bufs, and the "copies" statistic counts them. Where the
+ * buffer has no DMABUF, io-mode=rw (the fallback of auto) write()s every
+ * sample; it plays whole blocks, so it pads the last one with silence at
+ * EOS. #GstIioDmabufSink:current-io-mode tells which mode plays: in auto,
+ * dmabuf-import when the first buffer is upstream's own dma-buf.
+ *
+ * The sink keeps up to #GstIioDmabufSink:n-buffers blocks queued in the
+ * kernel and holds each buffer until the device has read it, so an upstream
+ * pool gets its dma-buf back only then. The first n-buffers blocks are
+ * queued together before the device starts. The device's sample clock
+ * paces playback: the sink does not wait for the pipeline clock
+ * (#GstBaseSink:sync is FALSE by default). When the device has played every
+ * queued block before the next one arrives, that is an underrun: the
+ * "underruns" statistic counts each one and a warning is posted once per run
+ * of them (a run ends when n-buffers blocks in a row came in time). EOS is
+ * posted when the device has played every block.
+ *
+ * The dma-bufs offered upstream hold #GstIioDmabufSink:samples-per-buffer
+ * samples, by default about 10 ms and no less than 1024 (what audio sources
+ * write by default). An upstream that writes bigger buffers into them (such
+ * as audiotestsrc with a bigger samplesperbuffer) needs samples-per-buffer
+ * set to match.
+ *
+ * Caps are the enabled channels' layout (audio/x-raw where it maps 1:1 onto
+ * an audio format, else application/x-iio); the rate of the caps is written
+ * to the device's sampling_frequency unless
+ * #GstIioDmabufSink:sampling-frequency fixes it.
+ *
+ * With #GstIioDmabufSink:cyclic the first buffer is queued as a cyclic
+ * block, which the device repeats until the element stops (goes to READY).
+ * Buffers after it are dropped, with one warning. The stream does not end
+ * by itself: a cyclic block never completes while it plays, so EOS is not
+ * posted; stop the pipeline to stop the output. Cyclic playback needs
+ * DMABUF (io-mode=rw cannot repeat a block).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 audiotestsrc num-buffers=100 ! \
+ *     audio/x-raw,format=S16LE,channels=2,rate=48000 ! \
+ *     iiodmabufsink device=iio-sim-dac
+ * ]| Plays about 2 s of a 440 Hz sine at 48 kHz on the two channels of the
+ * device named iio-sim-dac; audiotestsrc writes straight into the sink's
+ * dma-bufs.
+ * |[
+ * gst-launch-1.0 iiodmabufsrc device=iio-sim-adc channels=voltage0,voltage1 \
+ *     samples-per-buffer=1024 num-buffers=1000 ! \
+ *     iiodmabufsink device=iio-sim-dac
+ * ]| Plays what two channels of an ADC capture on the DAC: the same dma-bufs
+ * go from one device to the other, the CPU never touches a sample.
+ * |[
+ * gst-launch-1.0 audiotestsrc num-buffers=1 samplesperbuffer=4800 freq=1000 ! \
+ *     audio/x-raw,format=S16LE,channels=2,rate=48000 ! \
+ *     iiodmabufsink device=iio-sim-dac cyclic=true samples-per-buffer=4800
+ * ]| Repeats one 100 ms buffer of a 1 kHz sine until interrupted (Ctrl-C).
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstiiodmabufsink.h"
+#include "gstiiocaps.h"
+#include "gstiiodmabufpool.h"
+
+#include <string.h>
+
+#include <gst/allocators/allocators.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_iio_dmabuf_sink_debug);
+#define GST_CAT_DEFAULT gst_iio_dmabuf_sink_debug
+
+enum {
+  PROP_CURRENT_IO_MODE = GST_IIO_PROP_LAST,
+  PROP_STATS,
+  PROP_CYCLIC,
+};
+
+/* Audio sources write 1024 samples a buffer by default (audiotestsrc): the
+ * buffers of the pool we offer must hold that much. */
+#define MIN_PROPOSED_SAMPLES 1024
+
+struct _GstIioDmabufSink
+{
+  GstBaseSink parent;
+
+  /* properties; the object lock guards them */
+  GstIioSettings settings;
+  gboolean cyclic;
+
+  /* READY and up */
+  GstIioDevice *dev;
+  GstIioBuffer *buf;
+  guint scan_bytes;
+
+  /* PAUSED and up */
+  gboolean dmabuf_ok;       /* the buffer accepted a probe attach */
+  gchar *dmabuf_problem;    /* why not, for the log and errors */
+  GstIioIoMode mode;        /* in use; AUTO until decided */
+  gsize block_bytes;        /* our dma-bufs and fileio blocks; 0 until known */
+  GstBufferPool *copy_pool; /* our dma-bufs that copies go into */
+  GstBufferPool *proposed;  /* the pool last offered upstream */
+  GstAllocator *proposed_mem; /* its allocator: its buffers' memory */
+  GstCaps *refused;           /* caps last refused (one error each) */
+  GstBufferPool *limit_pool;  /* the upstream pool limit_max is about */
+  guint limit_max;            /* its max-buffers */
+
+  /* streaming thread */
+  gboolean streaming; /* the IIO buffer is enabled */
+  GQueue held;        /* before that: attached, waiting to be queued */
+  gboolean in_underrun;
+  guint healthy;    /* blocks in a row that found others queued */
+  gboolean resumed; /* the next buffer follows a pause: no underrun */
+  gboolean cyclic_queued;
+  gboolean cyclic_warned;
+  gboolean partial_warned;
+  gboolean attach_warned;
+  gsize rw_fill;  /* rw: bytes in the fileio block being written */
+  gchar *rw_idle; /* rw: data_available when every block is free */
+  gint flushing;  /* atomic: between unlock() and unlock_stop() */
+
+  /* stats, object lock */
+  guint64 n_played;
+  guint64 n_bytes;
+  guint64 n_copies;
+  guint64 n_underruns;
+  guint64 n_dropped;
+  guint64 n_failed;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (
+        "audio/x-raw, layout = (string) interleaved; " GST_IIO_CAPS_GENERIC));
+
+#define gst_iio_dmabuf_sink_parent_class parent_class
+G_DEFINE_TYPE (GstIioDmabufSink, gst_iio_dmabuf_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE (
+    iiodmabufsink, "iiodmabufsink", GST_RANK_NONE, GST_TYPE_IIO_DMABUF_SINK);
+
+static void gst_iio_dmabuf_sink_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec);
+static void gst_iio_dmabuf_sink_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+static void gst_iio_dmabuf_sink_finalize (GObject *object);
+static GstStateChangeReturn gst_iio_dmabuf_sink_change_state (
+    GstElement *element, GstStateChange transition);
+static gboolean gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink);
+static void gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink);
+static GstCaps *gst_iio_dmabuf_sink_get_caps (
+    GstBaseSink *bsink, GstCaps *filter);
+static gboolean gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query);
+static gboolean gst_iio_dmabuf_sink_set_caps (
+    GstBaseSink *bsink, GstCaps *caps);
+static gboolean gst_iio_dmabuf_sink_propose_allocation (
+    GstBaseSink *bsink, GstQuery *query);
+static gboolean gst_iio_dmabuf_sink_event (GstBaseSink *bsink, GstEvent *event);
+static GstFlowReturn gst_iio_dmabuf_sink_wait_event (
+    GstBaseSink *bsink, GstEvent *event);
+static gboolean gst_iio_dmabuf_sink_unlock (GstBaseSink *bsink);
+static gboolean gst_iio_dmabuf_sink_unlock_stop (GstBaseSink *bsink);
+static GstFlowReturn gst_iio_dmabuf_sink_render (
+    GstBaseSink *bsink, GstBuffer *buffer);
+
+static void
+gst_iio_dmabuf_sink_class_init (GstIioDmabufSinkClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (
+      gst_iio_dmabuf_sink_debug, "iiodmabufsink", 0, "IIO DMABUF sink");
+
+  gobject_class->set_property = gst_iio_dmabuf_sink_set_property;
+  gobject_class->get_property = gst_iio_dmabuf_sink_get_property;
+  gobject_class->finalize = gst_iio_dmabuf_sink_finalize;
+
+  gst_iio_settings_install (gobject_class, GST_IIO_DIRECTION_OUTPUT);
+  g_object_class_install_property (gobject_class, PROP_CURRENT_IO_MODE,
+      g_param_spec_enum ("current-io-mode", "Current I/O mode",
+          "The I/O mode in use (auto until decided)", GST_TYPE_IIO_IO_MODE,
+          GST_IIO_IO_MODE_AUTO, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "buffers (played), bytes, copies (buffers the CPU copied), "
+          "underruns, dropped (cyclic), blocks-failed, dmabufs-attached, "
+          "io-mode",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_CYCLIC,
+      g_param_spec_boolean ("cyclic", "Cyclic",
+          "Repeat the first buffer until the element stops; later buffers "
+          "are dropped (needs DMABUF)",
+          FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_set_static_metadata (element_class, "IIO DMABUF sink",
+      "Sink/Audio/Hardware",
+      "Plays into a Linux IIO output buffer, zero-copy through IIO DMABUF",
+      "gst-iio-dmabuf developers");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_change_state);
+  basesink_class->get_caps = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_get_caps);
+  basesink_class->query = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_query);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_set_caps);
+  basesink_class->propose_allocation =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_propose_allocation);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_event);
+  basesink_class->wait_event =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_wait_event);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_unlock);
+  basesink_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_unlock_stop);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_render);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_IIO_IO_MODE, 0);
+}
+
+static void
+gst_iio_dmabuf_sink_init (GstIioDmabufSink *sink)
+{
+  gst_iio_settings_init (&sink->settings);
+  g_queue_init (&sink->held);
+  /* The device's sample clock paces playback. */
+  gst_base_sink_set_sync (GST_BASE_SINK (sink), FALSE);
+  /* A last-sample ref would keep one more buffer from going back upstream
+   * after the device has read it. */
+  gst_base_sink_set_last_sample_enabled (GST_BASE_SINK (sink), FALSE);
+}
+
+static void
+gst_iio_dmabuf_sink_finalize (GObject *object)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (object);
+
+  gst_iio_settings_clear (&sink->settings);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static GstStructure *
+gst_iio_dmabuf_sink_stats (GstIioDmabufSink *sink)
+{
+  return gst_structure_new ("stats", "buffers", G_TYPE_UINT64, sink->n_played,
+      "bytes", G_TYPE_UINT64, sink->n_bytes, "copies", G_TYPE_UINT64,
+      sink->n_copies, "underruns", G_TYPE_UINT64, sink->n_underruns, "dropped",
+      G_TYPE_UINT64, sink->n_dropped, "blocks-failed", G_TYPE_UINT64,
+      sink->n_failed, "dmabufs-attached", G_TYPE_UINT,
+      sink->buf ? gst_iio_buffer_n_attached (sink->buf) : 0, "io-mode",
+      G_TYPE_STRING, gst_iio_io_mode_nick (sink->mode), NULL);
+}
+
+static void
+gst_iio_dmabuf_sink_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (object);
+
+  GST_OBJECT_LOCK (sink);
+  if (prop_id == PROP_CYCLIC)
+    sink->cyclic = g_value_get_boolean (value);
+  else if (!gst_iio_settings_set_property (&sink->settings, prop_id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  GST_OBJECT_UNLOCK (sink);
+}
+
+static void
+gst_iio_dmabuf_sink_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (object);
+
+  GST_OBJECT_LOCK (sink);
+  switch (prop_id) {
+    case PROP_CURRENT_IO_MODE:
+      g_value_set_enum (value, sink->mode);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_iio_dmabuf_sink_stats (sink));
+      break;
+    case PROP_CYCLIC:
+      g_value_set_boolean (value, sink->cyclic);
+      break;
+    default:
+      if (!gst_iio_settings_get_property (&sink->settings, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (sink);
+}
+
+static void
+gst_iio_dmabuf_sink_close (GstIioDmabufSink *sink)
+{
+  g_clear_pointer (&sink->buf, gst_iio_buffer_close);
+  g_clear_pointer (&sink->dev, gst_iio_device_free);
+}
+
+static gboolean
+gst_iio_dmabuf_sink_open (GstIioDmabufSink *sink)
+{
+  GError *err = NULL;
+
+  if (!gst_iio_open_buffer (GST_ELEMENT (sink), sink->settings.device,
+          GST_IIO_DIRECTION_OUTPUT, sink->settings.buffer_index,
+          sink->settings.channels, &sink->dev, &sink->buf, &err)) {
+    GST_IIO_POST_ERROR (sink, err);
+    return FALSE;
+  }
+  sink->scan_bytes = gst_iio_device_get_scan_size (sink->dev);
+  GST_INFO_OBJECT (sink, "opened %s (%s), buffer %u, %u bytes per scan",
+      gst_iio_device_get_name (sink->dev), gst_iio_device_get_id (sink->dev),
+      sink->settings.buffer_index, sink->scan_bytes);
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_iio_dmabuf_sink_change_state (
+    GstElement *element, GstStateChange transition)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
+      !gst_iio_dmabuf_sink_open (sink))
+    return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+      !gst_iio_dmabuf_sink_prepare (sink))
+    return GST_STATE_CHANGE_FAILURE;
+  /* Queued blocks play on while paused: the queue running dry then is no
+   * underrun. */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+    sink->resumed = TRUE;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_iio_dmabuf_sink_release (sink);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    gst_iio_dmabuf_sink_close (sink);
+  return ret;
+}
+
+/* READY->PAUSED: settings, and the io-mode. (GstBaseSink's start() comes
+ * at NULL->READY, too early to redo this for each run.) */
+static gboolean
+gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
+{
+  GError *err = NULL;
+
+  if (!gst_iio_apply_settings (sink->dev, sink->settings.attributes,
+          sink->settings.sampling_frequency, &err)) {
+    GST_IIO_POST_ERROR (sink, err);
+    return FALSE;
+  }
+
+  g_clear_pointer (&sink->dmabuf_problem, g_free);
+  sink->dmabuf_ok = sink->settings.io_mode != GST_IIO_IO_MODE_RW &&
+      gst_iio_probe_dmabuf (
+          sink->buf, sink->settings.dma_heap, &sink->dmabuf_problem);
+  if (sink->settings.io_mode == GST_IIO_IO_MODE_RW) {
+    sink->mode = GST_IIO_IO_MODE_RW;
+  } else if (!sink->dmabuf_ok &&
+      sink->settings.io_mode != GST_IIO_IO_MODE_AUTO) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
+        ("io-mode=%s, but this IIO buffer cannot do DMABUF",
+            gst_iio_io_mode_nick (sink->settings.io_mode)),
+        ("%s", sink->dmabuf_problem));
+    return FALSE;
+  } else if (!sink->dmabuf_ok) {
+    if (!sink->cyclic)
+      GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS,
+          ("No zero-copy: the IIO buffer cannot do DMABUF, playing with "
+           "write() (io-mode=rw)"),
+          ("%s", sink->dmabuf_problem));
+    sink->mode = GST_IIO_IO_MODE_RW;
+  } else {
+    /* auto decides between dmabuf and dmabuf-import on the first buffer. */
+    sink->mode = sink->settings.io_mode;
+  }
+  if (sink->cyclic && sink->mode == GST_IIO_IO_MODE_RW) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
+        ("cyclic=true needs IIO DMABUF, but %s",
+            sink->settings.io_mode == GST_IIO_IO_MODE_RW
+                ? "io-mode=rw was asked for: write() cannot repeat a block"
+                : "this IIO buffer cannot do DMABUF"),
+        ("%s", sink->dmabuf_problem ? sink->dmabuf_problem : "io-mode=rw"));
+    return FALSE;
+  }
+  GST_INFO_OBJECT (sink, "io-mode %s%s%s", gst_iio_io_mode_nick (sink->mode),
+      sink->dmabuf_problem ? ": " : "",
+      sink->dmabuf_problem ? sink->dmabuf_problem : "");
+
+  sink->block_bytes =
+      (gsize)sink->settings.samples_per_buffer * sink->scan_bytes;
+  sink->streaming = FALSE;
+  sink->in_underrun = FALSE;
+  sink->cyclic_queued = sink->cyclic_warned = FALSE;
+  sink->partial_warned = sink->attach_warned = FALSE;
+  sink->rw_fill = 0;
+  GST_OBJECT_LOCK (sink);
+  sink->n_played = sink->n_bytes = sink->n_copies = 0;
+  sink->n_underruns = sink->n_dropped = sink->n_failed = 0;
+  GST_OBJECT_UNLOCK (sink);
+  return TRUE;
+}
+
+/* Stops the device and lets go of every block: disabling the buffer aborts
+ * the transfers still queued (their fences signal), so the GstBuffers can go
+ * back upstream. */
+static void
+gst_iio_dmabuf_sink_halt (GstIioDmabufSink *sink)
+{
+  GError *err = NULL;
+
+  if (sink->streaming &&
+      !gst_iio_device_set_buffer_enabled (sink->dev, FALSE, &err)) {
+    GST_WARNING_OBJECT (sink, "%s", err->message);
+    g_clear_error (&err);
+  }
+  sink->streaming = FALSE;
+  sink->cyclic_queued = FALSE;
+  sink->in_underrun = FALSE;
+  sink->rw_fill = 0;
+  g_clear_pointer (&sink->rw_idle, g_free);
+  if (sink->buf)
+    gst_iio_buffer_flush_queue (sink->buf);
+  g_queue_clear_full (&sink->held, (GDestroyNotify)gst_buffer_unref);
+}
+
+/* PAUSED->READY, the streaming thread stopped: the device stops, every
+ * buffer goes back, every dma-buf is detached. */
+static void
+gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink)
+{
+  gst_iio_dmabuf_sink_halt (sink);
+  if (sink->buf)
+    gst_iio_buffer_detach_all (sink->buf);
+  if (sink->copy_pool) {
+    gst_buffer_pool_set_active (sink->copy_pool, FALSE);
+    gst_clear_object (&sink->copy_pool);
+  }
+  gst_clear_object (&sink->proposed);
+  gst_clear_object (&sink->proposed_mem);
+  gst_clear_object (&sink->limit_pool);
+  gst_clear_caps (&sink->refused);
+  g_clear_pointer (&sink->dmabuf_problem, g_free);
+  sink->mode = GST_IIO_IO_MODE_AUTO;
+}
+
+/* The layouts the device plays: its enabled channels at @rate (0: any). */
+static GstCaps *
+gst_iio_dmabuf_sink_device_caps (GstIioDmabufSink *sink, gdouble rate)
+{
+  GPtrArray *chans = gst_iio_device_get_enabled_channels (sink->dev);
+  GstCaps *caps = gst_iio_caps_from_channels (chans, rate);
+
+  g_ptr_array_unref (chans);
+  return caps;
+}
+
+static GstCaps *
+gst_iio_dmabuf_sink_get_caps (GstBaseSink *bsink, GstCaps *filter)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+  GstCaps *caps;
+
+  if (!sink->dev) {
+    caps = gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink));
+  } else if (sink->settings.sampling_frequency > 0) {
+    caps = gst_iio_dmabuf_sink_device_caps (
+        sink, sink->settings.sampling_frequency);
+  } else {
+    /* The device's rate first, so that fixating keeps it; any other is
+     * written to the device in set_caps(). */
+    gdouble rate = gst_iio_device_get_sampling_frequency (sink->dev);
+
+    caps = gst_iio_dmabuf_sink_device_caps (sink, 0);
+    if (rate > 0)
+      caps =
+          gst_caps_merge (gst_iio_dmabuf_sink_device_caps (sink, rate), caps);
+  }
+  if (filter) {
+    GstCaps *tmp =
+        gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (caps);
+    caps = tmp;
+  }
+  return caps;
+}
+
+static gboolean
+gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+  gboolean ret = GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);
+  gboolean accepted = TRUE;
+  GstCaps *caps = NULL;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ACCEPT_CAPS || !sink->dev)
+    return ret;
+  gst_query_parse_accept_caps (query, &caps);
+  gst_query_parse_accept_caps_result (query, &accepted);
+  /* Upstream asks just before it sends caps: refused fixed caps end the
+   * negotiation, and this is where the user can learn what would play. */
+  if (!accepted && gst_caps_is_fixed (caps) &&
+      !(sink->refused && gst_caps_is_equal (caps, sink->refused))) {
+    GstCaps *want = gst_iio_dmabuf_sink_get_caps (bsink, NULL);
+    gchar *want_str = gst_caps_to_string (want);
+    gchar *caps_str = gst_caps_to_string (caps);
+
+    gst_caps_replace (&sink->refused, caps);
+    GST_ELEMENT_ERROR (sink, CORE, NEGOTIATION,
+        ("The IIO device %s plays %s, not %s",
+            gst_iio_device_get_name (sink->dev), want_str, caps_str),
+        ("%u bytes per scan of the enabled channels", sink->scan_bytes));
+    g_free (caps_str);
+    g_free (want_str);
+    gst_caps_unref (want);
+  }
+  return ret;
+}
+
+static gboolean
+gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+  GError *err = NULL;
+  guint scan_bytes;
+  gint rate;
+
+  if (!gst_iio_caps_get_scan (caps, &scan_bytes, &rate) || rate <= 0 ||
+      scan_bytes != sink->scan_bytes) {
+    GST_ELEMENT_ERROR (sink, CORE, NEGOTIATION, (NULL),
+        ("caps %" GST_PTR_FORMAT " do not describe the device's scan of %u "
+         "bytes",
+            caps, sink->scan_bytes));
+    return FALSE;
+  }
+  if (sink->settings.sampling_frequency <= 0 &&
+      gst_iio_device_get_sampling_frequency (sink->dev) != rate &&
+      !gst_iio_device_set_sampling_frequency (sink->dev, rate, &err)) {
+    GST_IIO_POST_ERROR (sink, err);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (sink, "%d Hz, %u bytes per scan", rate, scan_bytes);
+  return TRUE;
+}
+
+/* Samples in the dma-bufs we offer upstream: what the user asked for, else
+ * about 10 ms and no less than what audio sources write by default. */
+static guint
+gst_iio_dmabuf_sink_proposed_samples (
+    GstIioDmabufSink *sink, gint rate, guint scan_bytes)
+{
+  guint n;
+
+  if (sink->settings.samples_per_buffer)
+    return sink->settings.samples_per_buffer;
+  n = gst_iio_samples_per_block (0, rate, scan_bytes);
+  return MAX (n,
+      MIN (MIN_PROPOSED_SAMPLES,
+          GST_IIO_MAX_AUTO_BLOCK_BYTES / MAX (scan_bytes, 1)));
+}
+
+static gboolean
+gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstCaps *caps;
+  guint scan_bytes, size;
+  gint rate;
+
+  /* dmabuf-import plays upstream's own dma-bufs, rw write()s. */
+  if (sink->mode != GST_IIO_IO_MODE_DMABUF &&
+      sink->mode != GST_IIO_IO_MODE_AUTO)
+    return TRUE;
+  gst_query_parse_allocation (query, &caps, NULL);
+  if (!caps || !gst_iio_caps_get_scan (caps, &scan_bytes, &rate))
+    return TRUE;
+
+  size = gst_iio_dmabuf_sink_proposed_samples (sink, rate, scan_bytes) *
+      scan_bytes;
+  pool = gst_iio_dmabuf_pool_new (sink->settings.dma_heap);
+  config = gst_buffer_pool_get_config (pool);
+  /* No max: upstream may keep a few of its own (an iiodmabufsrc keeps
+   * n-buffers in its device) while n-buffers wait in ours. */
+  gst_buffer_pool_config_set_params (
+      config, caps, size, sink->settings.n_buffers, 0);
+  if (!gst_buffer_pool_set_config (pool, config)) {
+    GST_WARNING_OBJECT (sink, "cannot configure the pool to offer");
+    gst_object_unref (pool);
+    return TRUE;
+  }
+  gst_query_add_allocation_pool (
+      query, pool, size, sink->settings.n_buffers, 0);
+  GST_INFO_OBJECT (sink, "offering a pool of dma-bufs of %u bytes", size);
+  gst_object_replace ((GstObject **)&sink->proposed, GST_OBJECT (pool));
+  /* The memory tells our dma-bufs, even in a copy of the buffer (which has
+   * no pool). */
+  config = gst_buffer_pool_get_config (pool);
+  gst_clear_object (&sink->proposed_mem);
+  gst_buffer_pool_config_get_allocator (config, &sink->proposed_mem, NULL);
+  if (sink->proposed_mem)
+    gst_object_ref (sink->proposed_mem);
+  gst_structure_free (config);
+  gst_object_unref (pool);
+  return TRUE;
+}
+
+static gboolean
+gst_iio_dmabuf_sink_unlock (GstBaseSink *bsink)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+
+  g_atomic_int_set (&sink->flushing, TRUE);
+  if (sink->buf)
+    gst_iio_buffer_set_flushing (sink->buf, TRUE);
+  return TRUE;
+}
+
+static gboolean
+gst_iio_dmabuf_sink_unlock_stop (GstBaseSink *bsink)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+
+  g_atomic_int_set (&sink->flushing, FALSE);
+  if (sink->buf)
+    gst_iio_buffer_set_flushing (sink->buf, FALSE);
+  return TRUE;
+}
+
+/* The device was removed (or someone else disabled its buffer): what was
+ * queued is aborted, and a transfer queued after that never completes. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_gone (GstIioDmabufSink *sink, const gchar *detail)
+{
+  GST_ELEMENT_ERROR (sink, RESOURCE, NOT_FOUND,
+      ("IIO device %s went away while playing (or someone else disabled its "
+       "buffer)",
+          gst_iio_device_get_id (sink->dev)),
+      ("%s", detail));
+  return GST_FLOW_ERROR;
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
+{
+  GST_ELEMENT_ERROR (sink, RESOURCE, WRITE,
+      ("The IIO device consumed nothing for %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (timeout)),
+      ("device stalled or stopped; see the timeout property"));
+  return GST_FLOW_ERROR;
+}
+
+/* Waits are cut into slices of this, to look whether the device is still
+ * there between them: after its removal no transfer completes. */
+#define ALIVE_CHECK_INTERVAL (200 * GST_MSECOND)
+
+/* How long the next slice of a wait of @timeout may be, @waited into it;
+ * FALSE when it is over. */
+static gboolean
+gst_iio_dmabuf_sink_next_slice (
+    GstClockTime timeout, GstClockTime waited, GstClockTime *slice)
+{
+  if (timeout == GST_CLOCK_TIME_NONE) {
+    *slice = ALIVE_CHECK_INTERVAL;
+    return TRUE;
+  }
+  if (waited >= timeout)
+    return FALSE;
+  *slice = MIN (timeout - waited, ALIVE_CHECK_INTERVAL);
+  return TRUE;
+}
+
+/* Takes the oldest queued block back once the device has read it, waiting
+ * at most @timeout (0: not at all, GST_FLOW_OK and nothing taken when it is
+ * still in flight: @done says whether one was taken). */
+static GstFlowReturn
+gst_iio_dmabuf_sink_dequeue (
+    GstIioDmabufSink *sink, GstClockTime timeout, gboolean *done)
+{
+  GstBuffer *buffer = NULL;
+  GError *err = NULL;
+  GstClockTime waited = 0, slice = 0;
+  GstIioWaitResult res;
+
+  *done = FALSE;
+  for (;;) {
+    if (timeout != 0 &&
+        !gst_iio_dmabuf_sink_next_slice (timeout, waited, &slice))
+      return gst_iio_dmabuf_sink_timed_out (sink, timeout);
+    res = gst_iio_buffer_dequeue (sink->buf, slice, &buffer, &err);
+    if (res != GST_IIO_WAIT_TIMEOUT)
+      break;
+    if (timeout == 0)
+      return GST_FLOW_OK;
+    if (!gst_iio_buffer_still_enabled (sink->dev, sink->settings.buffer_index))
+      return gst_iio_dmabuf_sink_gone (sink, "the buffer is disabled");
+    waited += slice;
+  }
+
+  switch (res) {
+    case GST_IIO_WAIT_OK:
+      gst_buffer_unref (buffer);
+      *done = TRUE;
+      return GST_FLOW_OK;
+    case GST_IIO_WAIT_FLUSHING:
+      return GST_FLOW_FLUSHING;
+    case GST_IIO_WAIT_ERROR:
+      if (!buffer) {
+        GST_IIO_POST_ERROR (sink, err);
+        return GST_FLOW_ERROR;
+      }
+      if (!gst_iio_buffer_still_enabled (
+              sink->dev, sink->settings.buffer_index)) {
+        gst_iio_dmabuf_sink_gone (sink, err->message);
+        g_error_free (err);
+        gst_buffer_unref (buffer);
+        return GST_FLOW_ERROR;
+      }
+      /* A failed block: its samples did not play; the stream goes on. */
+      GST_OBJECT_LOCK (sink);
+      sink->n_failed++;
+      GST_OBJECT_UNLOCK (sink);
+      GST_IIO_POST_WARNING (sink, err);
+      gst_buffer_unref (buffer);
+      *done = TRUE;
+      return GST_FLOW_OK;
+    default:
+      break;
+  }
+  g_return_val_if_reached (GST_FLOW_ERROR);
+}
+
+static GstClockTime
+gst_iio_dmabuf_sink_wait_time (GstIioDmabufSink *sink)
+{
+  GstClockTime timeout;
+
+  GST_OBJECT_LOCK (sink);
+  timeout =
+      sink->settings.timeout ? sink->settings.timeout : GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (sink);
+  return timeout;
+}
+
+static void
+gst_iio_dmabuf_sink_account (GstIioDmabufSink *sink, gsize bytes)
+{
+  GST_OBJECT_LOCK (sink);
+  sink->n_played++;
+  sink->n_bytes += bytes;
+  GST_OBJECT_UNLOCK (sink);
+}
+
+/* Queues every held block, then enables the buffer: in 6.12 attaching a
+ * dma-buf to a disabled buffer drops the transfers already queued on it
+ * (they never complete), so all were attached as they came, none queued. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_start_device (GstIioDmabufSink *sink, gboolean cyclic)
+{
+  GstBuffer *block;
+  GError *err = NULL;
+  gsize bytes;
+
+  while ((block = g_queue_pop_head (&sink->held))) {
+    bytes = gst_buffer_get_size (block);
+    if (!gst_iio_buffer_queue_buffer (sink->buf, block, bytes, cyclic, &err))
+      break;
+    gst_iio_dmabuf_sink_account (sink, bytes);
+  }
+  /* Enable even after a failure: blocks left queued on a buffer that never
+   * runs would stay in the kernel and play at its next enable. */
+  if (!gst_iio_device_set_buffer_enabled (sink->dev, TRUE, err ? NULL : &err)) {
+    GST_IIO_POST_ERROR (sink, err);
+    return GST_FLOW_ERROR;
+  }
+  sink->streaming = TRUE;
+  sink->resumed = FALSE;
+  if (err) {
+    GST_IIO_POST_ERROR (sink, err);
+    return GST_FLOW_ERROR;
+  }
+  GST_INFO_OBJECT (sink, "device started with %u blocks queued%s",
+      gst_iio_buffer_n_queued (sink->buf), cyclic ? " (cyclic)" : "");
+  return GST_FLOW_OK;
+}
+
+/* How many blocks may be in flight for a buffer like @buffer. An upstream
+ * pool with a limit gets one of its buffers back while we hold the rest, or
+ * it could wait for ever for one while we wait for the next buffer. */
+static guint
+gst_iio_dmabuf_sink_limit (GstIioDmabufSink *sink, GstBuffer *buffer)
+{
+  GstBufferPool *pool = buffer->pool;
+
+  if (!pool || pool == sink->proposed || pool == sink->copy_pool)
+    return sink->settings.n_buffers;
+  if (pool != sink->limit_pool) {
+    GstStructure *config = gst_buffer_pool_get_config (pool);
+    guint min;
+
+    sink->limit_max = 0;
+    gst_buffer_pool_config_get_params (
+        config, NULL, NULL, &min, &sink->limit_max);
+    gst_structure_free (config);
+    gst_object_replace ((GstObject **)&sink->limit_pool, GST_OBJECT (pool));
+    GST_DEBUG_OBJECT (sink, "upstream pool %" GST_PTR_FORMAT " max %u", pool,
+        sink->limit_max);
+  }
+  if (sink->limit_max == 0)
+    return sink->settings.n_buffers;
+  return CLAMP (sink->limit_max - 1, 1, sink->settings.n_buffers);
+}
+
+/* Counts an underrun when the device has played everything we queued before
+ * this block came; one warning per run of them. A run ends when a queue's
+ * worth of blocks (n-buffers) in a row found blocks still queued. */
+static void
+gst_iio_dmabuf_sink_check_underrun (GstIioDmabufSink *sink)
+{
+  gboolean dry = gst_iio_buffer_n_queued (sink->buf) == 0 && !sink->resumed;
+
+  sink->resumed = FALSE;
+  if (!dry) {
+    if (sink->in_underrun && ++sink->healthy >= sink->settings.n_buffers)
+      sink->in_underrun = FALSE;
+    return;
+  }
+  sink->healthy = 0;
+  GST_OBJECT_LOCK (sink);
+  sink->n_underruns++;
+  GST_OBJECT_UNLOCK (sink);
+  if (!sink->in_underrun)
+    GST_ELEMENT_WARNING (sink, RESOURCE, WRITE,
+        ("Underrun: the IIO device played every queued block before the "
+         "next one came"),
+        ("upstream is slower than the device; raise n-buffers or make "
+         "upstream faster"));
+  sink->in_underrun = TRUE;
+}
+
+/* Plays one dma-buf block (transfer full): held and attached until the
+ * device starts, queued after that, with at most @limit in flight. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_play (GstIioDmabufSink *sink, GstBuffer *block, guint limit)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GError *err = NULL;
+  gsize bytes = gst_buffer_get_size (block);
+  gboolean done = TRUE;
+
+  if (!sink->streaming) {
+    /* Nothing is queued yet: attaching is safe now. */
+    if (!gst_iio_buffer_attach (sink->buf,
+            gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (block, 0)),
+            &err)) {
+      gst_buffer_unref (block);
+      GST_IIO_POST_ERROR (sink, err);
+      return GST_FLOW_ERROR;
+    }
+    g_queue_push_tail (&sink->held, block);
+    if (g_queue_get_length (&sink->held) >= limit)
+      return gst_iio_dmabuf_sink_start_device (sink, FALSE);
+    return GST_FLOW_OK;
+  }
+
+  /* Let go of what the device has read, at once, then look at the queue. */
+  while (ret == GST_FLOW_OK && done && gst_iio_buffer_n_queued (sink->buf))
+    ret = gst_iio_dmabuf_sink_dequeue (sink, 0, &done);
+  if (ret == GST_FLOW_OK)
+    gst_iio_dmabuf_sink_check_underrun (sink);
+  while (ret == GST_FLOW_OK && gst_iio_buffer_n_queued (sink->buf) >= limit)
+    ret = gst_iio_dmabuf_sink_dequeue (
+        sink, gst_iio_dmabuf_sink_wait_time (sink), &done);
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (block);
+    return ret;
+  }
+  if (!gst_iio_buffer_queue_buffer (sink->buf, block, bytes, FALSE, &err)) {
+    GST_IIO_POST_ERROR (sink, err);
+    return GST_FLOW_ERROR;
+  }
+  gst_iio_dmabuf_sink_account (sink, bytes);
+  return GST_FLOW_OK;
+}
+
+/* A buffer the device can read as it is: one dma-buf, from its first byte,
+ * of whole scans. */
+static gboolean
+gst_iio_dmabuf_sink_is_playable (GstIioDmabufSink *sink, GstBuffer *buffer)
+{
+  GstMemory *mem;
+  gsize offset, size;
+
+  if (gst_buffer_n_memory (buffer) != 1)
+    return FALSE;
+  mem = gst_buffer_peek_memory (buffer, 0);
+  if (!gst_is_dmabuf_memory (mem))
+    return FALSE;
+  size = gst_memory_get_sizes (mem, &offset, NULL);
+  return offset == 0 && size > 0 && size % sink->scan_bytes == 0;
+}
+
+/* A buffer to play as it is: playable, and attached to the IIO buffer
+ * (attaching is safe at any time here: before the device starts no block is
+ * queued, only held). A dma-buf the device cannot attach is copied, with a
+ * warning the first time. */
+static gboolean
+gst_iio_dmabuf_sink_attached (GstIioDmabufSink *sink, GstBuffer *buffer)
+{
+  GError *err = NULL;
+
+  if (!gst_iio_dmabuf_sink_is_playable (sink, buffer))
+    return FALSE;
+  if (gst_iio_buffer_attach (sink->buf,
+          gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buffer, 0)), &err))
+    return TRUE;
+  if (!sink->attach_warned) {
+    GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS,
+        ("Cannot play upstream's dma-buf as it is: copying it"),
+        ("%s", err->message));
+    sink->attach_warned = TRUE;
+  }
+  g_error_free (err);
+  return FALSE;
+}
+
+/* Bytes of whole scans in @size; warns once about a partial scan. */
+static gsize
+gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
+{
+  gsize whole = size - size % sink->scan_bytes;
+
+  if (whole != size && !sink->partial_warned) {
+    GST_ELEMENT_WARNING (sink, STREAM, FORMAT,
+        ("A buffer of %" G_GSIZE_FORMAT " bytes is no whole number of "
+         "%u-byte scans: the partial scan is dropped",
+            size, sink->scan_bytes),
+        (NULL));
+    sink->partial_warned = TRUE;
+  }
+  return whole;
+}
+
+/* The block size of our own dma-bufs and write()s: samples-per-buffer, else
+ * the size of the first buffer that needs one. */
+static void
+gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size)
+{
+  if (sink->block_bytes == 0)
+    sink->block_bytes = MAX (size, sink->scan_bytes);
+}
+
+static gboolean
+gst_iio_dmabuf_sink_ensure_copy_pool (GstIioDmabufSink *sink, gsize size)
+{
+  GstStructure *config;
+
+  if (sink->copy_pool)
+    return TRUE;
+  gst_iio_dmabuf_sink_ensure_block (sink, size);
+  /* A cyclic block must fit one dma-buf. */
+  if (sink->cyclic)
+    sink->block_bytes = MAX (sink->block_bytes, size);
+  sink->copy_pool = gst_iio_dmabuf_pool_new (sink->settings.dma_heap);
+  config = gst_buffer_pool_get_config (sink->copy_pool);
+  gst_buffer_pool_config_set_params (
+      config, NULL, sink->block_bytes, sink->settings.n_buffers, 0);
+  if (!gst_buffer_pool_set_config (sink->copy_pool, config) ||
+      !gst_buffer_pool_set_active (sink->copy_pool, TRUE)) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
+        ("Cannot set up a pool of dma-bufs of %" G_GSIZE_FORMAT " bytes",
+            sink->block_bytes),
+        (NULL));
+    gst_clear_object (&sink->copy_pool);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (sink, "copying into dma-bufs of %" G_GSIZE_FORMAT " bytes",
+      sink->block_bytes);
+  return TRUE;
+}
+
+/* Copies @buffer into our own dma-bufs, a block each, onto @blocks. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_copy (
+    GstIioDmabufSink *sink, GstBuffer *buffer, GQueue *blocks)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMapInfo in, out;
+  gsize size, off, n;
+
+  if (!gst_buffer_map (buffer, &in, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  size = gst_iio_dmabuf_sink_whole_scans (sink, in.size);
+  if (size > 0 && !gst_iio_dmabuf_sink_ensure_copy_pool (sink, size))
+    ret = GST_FLOW_ERROR;
+  for (off = 0; ret == GST_FLOW_OK && off < size; off += n) {
+    GstBuffer *block = NULL;
+
+    n = MIN (size - off, sink->block_bytes);
+    ret = gst_buffer_pool_acquire_buffer (sink->copy_pool, &block, NULL);
+    if (ret != GST_FLOW_OK) {
+      GError *perr = gst_iio_dmabuf_pool_take_error (
+          GST_IIO_DMABUF_POOL (sink->copy_pool));
+
+      if (perr)
+        GST_IIO_POST_ERROR (sink, perr);
+      break;
+    }
+    if (!gst_buffer_map (block, &out, GST_MAP_WRITE)) {
+      GST_ELEMENT_ERROR (
+          sink, RESOURCE, WRITE, ("Cannot map a dma-buf"), (NULL));
+      gst_buffer_unref (block);
+      ret = GST_FLOW_ERROR;
+      break;
+    }
+    memcpy (out.data, in.data + off, n);
+    gst_buffer_unmap (block, &out);
+    gst_buffer_set_size (block, n);
+    g_queue_push_tail (blocks, block);
+  }
+  gst_buffer_unmap (buffer, &in);
+  if (ret == GST_FLOW_OK && size > 0) {
+    GST_OBJECT_LOCK (sink);
+    sink->n_copies++;
+    GST_OBJECT_UNLOCK (sink);
+  }
+  return ret;
+}
+
+/* auto: which of the zero-copy modes the stream uses, for the log and
+ * current-io-mode. */
+static void
+gst_iio_dmabuf_sink_decide_auto (
+    GstIioDmabufSink *sink, GstBuffer *buffer, gboolean playable)
+{
+  GstIioIoMode mode = playable &&
+          gst_buffer_peek_memory (buffer, 0)->allocator != sink->proposed_mem
+      ? GST_IIO_IO_MODE_DMABUF_IMPORT
+      : GST_IIO_IO_MODE_DMABUF;
+
+  GST_INFO_OBJECT (sink, "io-mode in use: %s", gst_iio_io_mode_nick (mode));
+  GST_OBJECT_LOCK (sink);
+  sink->mode = mode;
+  GST_OBJECT_UNLOCK (sink);
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_sink_render_dmabuf (GstIioDmabufSink *sink, GstBuffer *buffer)
+{
+  gboolean playable = gst_iio_dmabuf_sink_attached (sink, buffer);
+  guint limit = gst_iio_dmabuf_sink_limit (sink, buffer);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GQueue blocks = G_QUEUE_INIT;
+  GstBuffer *block;
+
+  if (sink->mode == GST_IIO_IO_MODE_AUTO)
+    gst_iio_dmabuf_sink_decide_auto (sink, buffer, playable);
+  if (playable)
+    g_queue_push_tail (&blocks, gst_buffer_ref (buffer));
+  else
+    ret = gst_iio_dmabuf_sink_copy (sink, buffer, &blocks);
+
+  while ((block = g_queue_pop_head (&blocks))) {
+    if (ret == GST_FLOW_OK)
+      ret = gst_iio_dmabuf_sink_play (sink, block, limit);
+    else
+      gst_buffer_unref (block);
+  }
+  return ret;
+}
+
+/* cyclic: the first buffer becomes the cyclic block, the device starts;
+ * later buffers are dropped. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GQueue blocks = G_QUEUE_INIT;
+  GError *err = NULL;
+  GstBuffer *block;
+  gboolean playable;
+
+  if (sink->cyclic_queued) {
+    if (!sink->cyclic_warned) {
+      GST_ELEMENT_WARNING (sink, STREAM, FAILED,
+          ("cyclic=true: the device repeats the first buffer, later ones are "
+           "dropped"),
+          (NULL));
+      sink->cyclic_warned = TRUE;
+    }
+    GST_OBJECT_LOCK (sink);
+    sink->n_dropped++;
+    GST_OBJECT_UNLOCK (sink);
+    return GST_FLOW_OK;
+  }
+
+  playable = gst_iio_dmabuf_sink_attached (sink, buffer);
+  if (sink->mode == GST_IIO_IO_MODE_AUTO)
+    gst_iio_dmabuf_sink_decide_auto (sink, buffer, playable);
+  if (playable)
+    g_queue_push_tail (&blocks, gst_buffer_ref (buffer));
+  else
+    ret = gst_iio_dmabuf_sink_copy (sink, buffer, &blocks);
+  if (ret != GST_FLOW_OK || g_queue_is_empty (&blocks)) {
+    g_queue_clear_full (&blocks, (GDestroyNotify)gst_buffer_unref);
+    return ret;
+  }
+  /* The copy made one block (the pool fits the buffer). */
+  block = g_queue_pop_head (&blocks);
+  if (!gst_iio_buffer_attach (sink->buf,
+          gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (block, 0)), &err)) {
+    gst_buffer_unref (block);
+    GST_IIO_POST_ERROR (sink, err);
+    return GST_FLOW_ERROR;
+  }
+  g_queue_push_tail (&sink->held, block);
+  ret = gst_iio_dmabuf_sink_start_device (sink, TRUE);
+  if (ret == GST_FLOW_OK)
+    sink->cyclic_queued = TRUE;
+  return ret;
+}
+
+/* rw: data_available of the buffer, the free space in fileio blocks. */
+static gchar *
+gst_iio_dmabuf_sink_rw_space (GstIioDmabufSink *sink)
+{
+  gchar *attr =
+      g_strdup_printf ("buffer%u/data_available", sink->settings.buffer_index);
+  gchar *val = gst_iio_device_read_attr (sink->dev, attr, NULL);
+
+  g_free (attr);
+  return val;
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_sink_rw_start (GstIioDmabufSink *sink, gsize size)
+{
+  GError *err = NULL;
+  guint scans;
+
+  gst_iio_dmabuf_sink_ensure_block (sink, size);
+  scans = sink->block_bytes / sink->scan_bytes;
+  /* The kernel splits the buffer into two fileio blocks: each is a block. */
+  if (!gst_iio_device_set_buffer_length (sink->dev, 2 * scans, &err) ||
+      !gst_iio_device_set_buffer_enabled (sink->dev, TRUE, &err)) {
+    GST_IIO_POST_ERROR (sink, err);
+    return GST_FLOW_ERROR;
+  }
+  sink->streaming = TRUE;
+  sink->rw_fill = 0;
+  g_free (sink->rw_idle);
+  sink->rw_idle = gst_iio_dmabuf_sink_rw_space (sink);
+  GST_INFO_OBJECT (sink, "io-mode in use: rw, blocks of %u scans", scans);
+  return GST_FLOW_OK;
+}
+
+/* Writes @size bytes, never across a fileio block: the kernel then takes
+ * each write() whole once poll() said there is room, and the wait stays
+ * interruptible. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_rw_write (
+    GstIioDmabufSink *sink, const guint8 *data, gsize size)
+{
+  GstClockTime timeout = gst_iio_dmabuf_sink_wait_time (sink);
+  GstClockTime waited = 0, slice;
+  GError *err = NULL;
+  gsize n;
+  gssize w;
+
+  while (size > 0) {
+    if (!gst_iio_dmabuf_sink_next_slice (timeout, waited, &slice))
+      return gst_iio_dmabuf_sink_timed_out (sink, timeout);
+    n = MIN (size, sink->block_bytes - sink->rw_fill);
+    w = gst_iio_buffer_write (sink->buf, data, n, slice, &err);
+    if (w == 0)
+      return GST_FLOW_FLUSHING;
+    if (w < 0 &&
+        g_error_matches (
+            err, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TIMEOUT)) {
+      g_clear_error (&err);
+      if (!gst_iio_buffer_still_enabled (
+              sink->dev, sink->settings.buffer_index))
+        return gst_iio_dmabuf_sink_gone (sink, "the buffer is disabled");
+      waited += slice;
+      continue;
+    }
+    if (w < 0) {
+      GST_IIO_POST_ERROR (sink, err);
+      return GST_FLOW_ERROR;
+    }
+    sink->rw_fill = (sink->rw_fill + n) % sink->block_bytes;
+    data += n;
+    size -= n;
+    waited = 0;
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_sink_render_rw (GstIioDmabufSink *sink, GstBuffer *buffer)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMapInfo map;
+  gsize size;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  size = gst_iio_dmabuf_sink_whole_scans (sink, map.size);
+  if (size > 0 && !sink->streaming)
+    ret = gst_iio_dmabuf_sink_rw_start (sink, size);
+  if (size > 0 && ret == GST_FLOW_OK)
+    ret = gst_iio_dmabuf_sink_rw_write (sink, map.data, size);
+  gst_buffer_unmap (buffer, &map);
+  if (ret == GST_FLOW_OK && size > 0) {
+    GST_OBJECT_LOCK (sink);
+    sink->n_copies++;
+    sink->n_played++;
+    sink->n_bytes += size;
+    GST_OBJECT_UNLOCK (sink);
+  }
+  return ret;
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+
+  if (sink->mode == GST_IIO_IO_MODE_RW)
+    return gst_iio_dmabuf_sink_render_rw (sink, buffer);
+  if (sink->cyclic)
+    return gst_iio_dmabuf_sink_render_cyclic (sink, buffer);
+  return gst_iio_dmabuf_sink_render_dmabuf (sink, buffer);
+}
+
+/* rw: completes the last fileio block (with silence) and waits until the
+ * device has played every block. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_drain_rw (GstIioDmabufSink *sink)
+{
+  GstClockTime timeout = gst_iio_dmabuf_sink_wait_time (sink);
+  gint64 deadline;
+  GstFlowReturn ret;
+
+  if (sink->rw_fill) {
+    gsize pad = sink->block_bytes - sink->rw_fill;
+    guint8 *zeros = g_malloc0 (pad);
+
+    GST_DEBUG_OBJECT (sink,
+        "padding the last block with %" G_GSIZE_FORMAT " bytes of silence",
+        pad);
+    ret = gst_iio_dmabuf_sink_rw_write (sink, zeros, pad);
+    g_free (zeros);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+  deadline = timeout == GST_CLOCK_TIME_NONE
+      ? G_MAXINT64
+      : g_get_monotonic_time () + (gint64)(timeout / GST_USECOND);
+  /* No fence in fileio: the free space (sysfs) says when all is played. */
+  for (;;) {
+    gchar *space = gst_iio_dmabuf_sink_rw_space (sink);
+    gboolean idle = space && !g_strcmp0 (space, sink->rw_idle);
+
+    if (!space)
+      return gst_iio_dmabuf_sink_gone (sink, "data_available unreadable");
+    g_free (space);
+    if (idle)
+      return GST_FLOW_OK;
+    if (g_atomic_int_get (&sink->flushing))
+      return GST_FLOW_FLUSHING;
+    if (g_get_monotonic_time () > deadline)
+      return gst_iio_dmabuf_sink_timed_out (sink, timeout);
+    g_usleep (G_TIME_SPAN_MILLISECOND);
+  }
+}
+
+/* EOS: starts the device with what it holds, then waits until it has played
+ * every queued block. A cyclic block completes only when the device stops:
+ * the wait ends with the flush of a state change. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_drain (GstIioDmabufSink *sink)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  gboolean done;
+
+  if (sink->mode == GST_IIO_IO_MODE_RW)
+    return sink->streaming ? gst_iio_dmabuf_sink_drain_rw (sink) : GST_FLOW_OK;
+  if (!sink->streaming && !g_queue_is_empty (&sink->held))
+    ret = gst_iio_dmabuf_sink_start_device (sink, FALSE);
+  if (sink->cyclic_queued)
+    return gst_iio_dmabuf_sink_dequeue (sink, GST_CLOCK_TIME_NONE, &done);
+  while (ret == GST_FLOW_OK && gst_iio_buffer_n_queued (sink->buf) > 0)
+    ret = gst_iio_dmabuf_sink_dequeue (
+        sink, gst_iio_dmabuf_sink_wait_time (sink), &done);
+  GST_DEBUG_OBJECT (sink, "drained: %s", gst_flow_get_name (ret));
+  return ret;
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_sink_wait_event (GstBaseSink *bsink, GstEvent *event)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+  GstFlowReturn ret =
+      GST_BASE_SINK_CLASS (parent_class)->wait_event (bsink, event);
+
+  if (ret != GST_FLOW_OK || GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    return ret;
+  return gst_iio_dmabuf_sink_drain (sink);
+}
+
+static gboolean
+gst_iio_dmabuf_sink_event (GstBaseSink *bsink, GstEvent *event)
+{
+  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+
+  /* A flush drops what is queued: the device stops and starts again with
+   * the next buffers. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    gst_iio_dmabuf_sink_halt (sink);
+  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+}
