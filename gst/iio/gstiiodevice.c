@@ -792,12 +792,41 @@ gst_iio_device_read_attr (GstIioDevice *dev, const gchar *attr, GError **error)
   return value;
 }
 
+/* An attribute name must stay inside the device's directory: relative, no
+ * ".." component (the "attributes" property comes from users). */
+static gboolean
+attr_name_ok (const gchar *attr)
+{
+  gchar **parts;
+  gboolean ok;
+
+  if (!attr || !*attr || attr[0] == '/')
+    return FALSE;
+  parts = g_strsplit (attr, "/", -1);
+  ok = TRUE;
+  for (guint i = 0; parts[i]; i++)
+    ok &= *parts[i] != '\0' && strcmp (parts[i], "..") != 0 &&
+        strcmp (parts[i], ".") != 0;
+  g_strfreev (parts);
+  return ok;
+}
+
 gboolean
 gst_iio_device_write_attr (
     GstIioDevice *dev, const gchar *attr, const gchar *value, GError **error)
 {
-  g_autofree gchar *path = g_build_filename (dev->path, attr, NULL);
-  int errnum = write_file (path, value);
+  g_autofree gchar *path = NULL;
+  int errnum;
+
+  if (!attr_name_ok (attr)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "\"%s\" is no attribute of IIO device %s: give a name inside its "
+        "sysfs directory (no leading /, no ..)",
+        attr, gst_iio_device_get_name (dev));
+    return FALSE;
+  }
+  path = g_build_filename (dev->path, attr, NULL);
+  errnum = write_file (path, value);
 
   if (errnum != 0) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,

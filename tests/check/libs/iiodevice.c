@@ -921,6 +921,37 @@ GST_START_TEST (test_attrs_stop_at_first_refusal)
 
 GST_END_TEST;
 
+GST_START_TEST (test_attr_names_stay_in_device_dir)
+{
+  GstIioDevice *dev = open_ok ("sim-adc", GST_IIO_DIRECTION_INPUT, 0);
+  const gchar *bad[] = { "../iio:device1/name", "/etc/hostname",
+    "buffer0/../../outside", "./name", "", "buffer0//enable", NULL };
+
+  fake_sysfs_put (root, "outside", "keep");
+  fake_sysfs_put (root, "iio:device1/name", "other");
+  for (guint i = 0; bad[i]; i++) {
+    GError *error = NULL;
+    GstStructure *attrs = gst_structure_new_empty ("attrs");
+
+    fail_if (gst_iio_device_write_attr (dev, bad[i], "pwned", &error),
+        "wrote \"%s\"", bad[i]);
+    assert_contains (error->message, "no attribute");
+    g_clear_error (&error);
+    gst_structure_set (
+        attrs, bad[i][0] ? bad[i] : "x", G_TYPE_STRING, "p", NULL);
+    if (bad[i][0]) {
+      fail_if (gst_iio_device_write_attrs (dev, attrs, &error));
+      g_clear_error (&error);
+    }
+    gst_structure_free (attrs);
+  }
+  assert_file ("outside", "keep\n");
+  assert_file ("iio:device1/name", "other\n");
+  gst_iio_device_free (dev);
+}
+
+GST_END_TEST;
+
 /* sampling frequency */
 
 GST_START_TEST (test_rate_from_device)
@@ -1132,6 +1163,7 @@ iiodevice_suite (void)
   tcase_add_test (tc, test_attr_read_missing);
   tcase_add_test (tc, test_attr_write);
   tcase_add_test (tc, test_attr_write_refused);
+  tcase_add_test (tc, test_attr_names_stay_in_device_dir);
   tcase_add_test (tc, test_attrs_write_in_order);
   tcase_add_test (tc, test_attrs_stop_at_first_refusal);
   tcase_add_test (tc, test_rate_from_device);
