@@ -65,38 +65,15 @@ GST_DEBUG_CATEGORY_STATIC (gst_iio_dmabuf_src_debug);
 #define GST_CAT_DEFAULT gst_iio_dmabuf_src_debug
 
 enum {
-  PROP_0,
-  PROP_DEVICE,
-  PROP_BUFFER_INDEX,
-  PROP_CHANNELS,
-  PROP_SAMPLING_FREQUENCY,
-  PROP_ATTRIBUTES,
-  PROP_SAMPLES_PER_BUFFER,
-  PROP_N_BUFFERS,
-  PROP_IO_MODE,
-  PROP_CURRENT_IO_MODE,
-  PROP_DMA_HEAP,
-  PROP_TIMEOUT,
+  PROP_CURRENT_IO_MODE = GST_IIO_PROP_LAST,
   PROP_STATS,
 };
-
-#define DEFAULT_TIMEOUT (5 * GST_SECOND)
 
 struct _GstIioDmabufSrc
 {
   GstPushSrc parent;
 
-  /* properties; the object lock guards them */
-  gchar *device_spec;
-  guint buffer_index;
-  gchar *channels;
-  gdouble sampling_frequency;
-  gchar *attributes;
-  guint samples_per_buffer;
-  guint n_buffers;
-  GstIioIoMode io_mode;
-  gchar *dma_heap;
-  GstClockTime timeout;
+  GstIioSettings settings; /* the object lock guards them */
 
   /* READY and up */
   GstIioDevice *dev;
@@ -171,72 +148,11 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
   gobject_class->get_property = gst_iio_dmabuf_src_get_property;
   gobject_class->finalize = gst_iio_dmabuf_src_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_string ("device", "Device",
-          "IIO device: its name, its label or iio:deviceN (default: the "
-          "first device with an input buffer)",
-          NULL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_BUFFER_INDEX,
-      g_param_spec_uint ("buffer-index", "Buffer index",
-          "Which buffer of the device (bufferN)", 0, 255, 0,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_CHANNELS,
-      g_param_spec_string ("channels", "Channels",
-          "Comma-separated channel ids as sysfs names them (voltage0,...); "
-          "default: every scan element but the timestamp",
-          NULL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_SAMPLING_FREQUENCY,
-      g_param_spec_double ("sampling-frequency", "Sampling frequency",
-          "Sampling frequency to set, in Hz (0: keep the device's)", 0,
-          G_MAXINT, 0,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_ATTRIBUTES,
-      g_param_spec_string ("attributes", "Attributes",
-          "Device attributes to write at start, \"name=value,name=value\"",
-          NULL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_SAMPLES_PER_BUFFER,
-      g_param_spec_uint ("samples-per-buffer", "Samples per buffer",
-          "Samples (scans) per buffer; 0: about 10 ms at the device's rate", 0,
-          GST_IIO_MAX_SAMPLES_PER_BUFFER, 0,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_N_BUFFERS,
-      g_param_spec_uint ("n-buffers", "Kernel buffers",
-          "Blocks kept queued in the kernel", GST_IIO_MIN_N_BUFFERS,
-          GST_IIO_MAX_N_BUFFERS, GST_IIO_DEFAULT_N_BUFFERS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_IO_MODE,
-      g_param_spec_enum ("io-mode", "I/O mode", "How samples reach buffers",
-          GST_TYPE_IIO_IO_MODE, GST_IIO_IO_MODE_AUTO,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
+  gst_iio_settings_install (gobject_class, GST_IIO_DIRECTION_INPUT);
   g_object_class_install_property (gobject_class, PROP_CURRENT_IO_MODE,
       g_param_spec_enum ("current-io-mode", "Current I/O mode",
           "The I/O mode in use (auto until negotiated)", GST_TYPE_IIO_IO_MODE,
           GST_IIO_IO_MODE_AUTO, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_DMA_HEAP,
-      g_param_spec_string ("dma-heap", "DMA heap",
-          "dma-heap to allocate from in io-mode=dmabuf (the default heap "
-          "falls back to /dev/udmabuf when missing)",
-          GST_IIO_DEFAULT_DMA_HEAP,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
-      g_param_spec_uint64 ("timeout", "Timeout",
-          "Error out when the device delivers nothing for this long "
-          "(ns, 0: wait for ever)",
-          0, G_MAXUINT64, DEFAULT_TIMEOUT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "buffers, bytes, copies (buffers the CPU copied), samples-lost, "
@@ -269,9 +185,7 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
 static void
 gst_iio_dmabuf_src_init (GstIioDmabufSrc *src)
 {
-  src->n_buffers = GST_IIO_DEFAULT_N_BUFFERS;
-  src->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
-  src->timeout = DEFAULT_TIMEOUT;
+  gst_iio_settings_init (&src->settings);
   gst_base_src_set_live (GST_BASE_SRC (src), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (src), GST_FORMAT_TIME);
 }
@@ -281,10 +195,7 @@ gst_iio_dmabuf_src_finalize (GObject *object)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (object);
 
-  g_free (src->device_spec);
-  g_free (src->channels);
-  g_free (src->attributes);
-  g_free (src->dma_heap);
+  gst_iio_settings_clear (&src->settings);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -305,50 +216,13 @@ gst_iio_dmabuf_src_set_property (
     GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (object);
+  gboolean known;
 
   GST_OBJECT_LOCK (src);
-  switch (prop_id) {
-    case PROP_DEVICE:
-      g_free (src->device_spec);
-      src->device_spec = g_value_dup_string (value);
-      break;
-    case PROP_BUFFER_INDEX:
-      src->buffer_index = g_value_get_uint (value);
-      break;
-    case PROP_CHANNELS:
-      g_free (src->channels);
-      src->channels = g_value_dup_string (value);
-      break;
-    case PROP_SAMPLING_FREQUENCY:
-      src->sampling_frequency = g_value_get_double (value);
-      break;
-    case PROP_ATTRIBUTES:
-      g_free (src->attributes);
-      src->attributes = g_value_dup_string (value);
-      break;
-    case PROP_SAMPLES_PER_BUFFER:
-      src->samples_per_buffer = g_value_get_uint (value);
-      break;
-    case PROP_N_BUFFERS:
-      src->n_buffers = g_value_get_uint (value);
-      break;
-    case PROP_IO_MODE:
-      src->io_mode = g_value_get_enum (value);
-      break;
-    case PROP_DMA_HEAP:
-      g_free (src->dma_heap);
-      src->dma_heap = g_value_dup_string (value);
-      if (!src->dma_heap)
-        src->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
-      break;
-    case PROP_TIMEOUT:
-      src->timeout = g_value_get_uint64 (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  known = gst_iio_settings_set_property (&src->settings, prop_id, value);
   GST_OBJECT_UNLOCK (src);
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -358,127 +232,44 @@ gst_iio_dmabuf_src_get_property (
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (object);
 
   GST_OBJECT_LOCK (src);
-  switch (prop_id) {
-    case PROP_DEVICE:
-      g_value_set_string (value, src->device_spec);
-      break;
-    case PROP_BUFFER_INDEX:
-      g_value_set_uint (value, src->buffer_index);
-      break;
-    case PROP_CHANNELS:
-      g_value_set_string (value, src->channels);
-      break;
-    case PROP_SAMPLING_FREQUENCY:
-      g_value_set_double (value, src->sampling_frequency);
-      break;
-    case PROP_ATTRIBUTES:
-      g_value_set_string (value, src->attributes);
-      break;
-    case PROP_SAMPLES_PER_BUFFER:
-      g_value_set_uint (value, src->samples_per_buffer);
-      break;
-    case PROP_N_BUFFERS:
-      g_value_set_uint (value, src->n_buffers);
-      break;
-    case PROP_IO_MODE:
-      g_value_set_enum (value, src->io_mode);
-      break;
-    case PROP_CURRENT_IO_MODE:
-      g_value_set_enum (value, src->mode);
-      break;
-    case PROP_DMA_HEAP:
-      g_value_set_string (value, src->dma_heap);
-      break;
-    case PROP_TIMEOUT:
-      g_value_set_uint64 (value, src->timeout);
-      break;
-    case PROP_STATS:
-      g_value_take_boxed (value, gst_iio_dmabuf_src_stats (src));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+  if (gst_iio_settings_get_property (&src->settings, prop_id, value)) {
+    /* one of the properties both elements have */
+  } else if (prop_id == PROP_CURRENT_IO_MODE) {
+    g_value_set_enum (value, src->mode);
+  } else if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gst_iio_dmabuf_src_stats (src));
+  } else {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
   GST_OBJECT_UNLOCK (src);
-}
-
-/* Attaches and detaches one small dma-buf: tells whether this buffer does
- * DMABUF at all, before anything is negotiated. */
-static void
-gst_iio_dmabuf_src_probe_dmabuf (GstIioDmabufSrc *src)
-{
-  const gchar *source;
-  GError *err = NULL;
-  gint fd;
-
-  g_clear_pointer (&src->dmabuf_problem, g_free);
-  fd = gst_iio_dmabuf_alloc_fd (src->dma_heap, 4096, &source, &err);
-  if (fd >= 0) {
-    src->dmabuf_ok = gst_iio_buffer_attach (src->buf, fd, &err);
-    gst_iio_buffer_detach_all (src->buf);
-    close (fd);
-  }
-  if (err) {
-    src->dmabuf_ok = FALSE;
-    src->dmabuf_problem = g_strdup (err->message);
-    g_error_free (err);
-  }
-  GST_INFO_OBJECT (src, "DMABUF %s%s%s",
-      src->dmabuf_ok ? "supported" : "not usable",
-      src->dmabuf_problem ? ": " : "",
-      src->dmabuf_problem ? src->dmabuf_problem : "");
-}
-
-/* The buffer is enabled though nobody has the device open (we do, and the
- * kernel lets one process at a time): a client died while streaming. Its
- * enable is stale; disable it, or no channel can be selected. */
-static gboolean
-gst_iio_dmabuf_src_clear_stale_enable (GstIioDmabufSrc *src, GError **err)
-{
-  gchar *attr = g_strdup_printf ("buffer%u/enable", src->buffer_index);
-  gchar *val = gst_iio_device_read_attr (src->dev, attr, NULL);
-  gboolean ok = TRUE;
-
-  if (val && !g_strcmp0 (val, "1")) {
-    GST_WARNING_OBJECT (src,
-        "%s was left enabled by a client that went "
-        "away: disabling it",
-        attr);
-    ok = gst_iio_device_set_buffer_enabled (src->dev, FALSE, err);
-  }
-  g_free (val);
-  g_free (attr);
-  return ok;
 }
 
 static gboolean
 gst_iio_dmabuf_src_open (GstIioDmabufSrc *src)
 {
+  GstIioSettings *set = &src->settings;
   GError *err = NULL;
 
-  src->dev = gst_iio_device_open (
-      src->device_spec, GST_IIO_DIRECTION_INPUT, src->buffer_index, &err);
-  if (!src->dev)
-    goto failed;
-  /* The device node first: it is exclusive, so past it the buffer is ours. */
-  src->buf = gst_iio_buffer_open (
-      gst_iio_device_get_devnode (src->dev), src->buffer_index, FALSE, &err);
-  if (!src->buf)
-    goto failed;
-  if (!gst_iio_dmabuf_src_clear_stale_enable (src, &err) ||
-      !gst_iio_device_select_channels (src->dev, src->channels, &err))
-    goto failed;
-  if (src->io_mode != GST_IIO_IO_MODE_RW)
-    gst_iio_dmabuf_src_probe_dmabuf (src);
+  if (!gst_iio_open_buffer (GST_ELEMENT (src), set->device,
+          GST_IIO_DIRECTION_INPUT, set->buffer_index, set->channels, &src->dev,
+          &src->buf, &err)) {
+    GST_IIO_POST_ERROR (src, err);
+    return FALSE;
+  }
+  g_clear_pointer (&src->dmabuf_problem, g_free);
+  src->dmabuf_ok = FALSE;
+  if (set->io_mode != GST_IIO_IO_MODE_RW) {
+    src->dmabuf_ok =
+        gst_iio_probe_dmabuf (src->buf, set->dma_heap, &src->dmabuf_problem);
+    GST_INFO_OBJECT (src, "DMABUF %s%s%s",
+        src->dmabuf_ok ? "supported" : "not usable",
+        src->dmabuf_problem ? ": " : "",
+        src->dmabuf_problem ? src->dmabuf_problem : "");
+  }
   GST_INFO_OBJECT (src, "opened %s (%s), buffer %u",
       gst_iio_device_get_name (src->dev), gst_iio_device_get_id (src->dev),
-      src->buffer_index);
+      set->buffer_index);
   return TRUE;
-
-failed:
-  GST_IIO_POST_ERROR (src, err);
-  gst_iio_dmabuf_src_close (src);
-  return FALSE;
 }
 
 static void
@@ -510,26 +301,13 @@ static gboolean
 gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
-  GstStructure *attrs = NULL;
   GError *err = NULL;
 
-  if (src->attributes && *src->attributes) {
-    attrs = gst_iio_parse_attributes (src->attributes);
-    if (!attrs) {
-      GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
-          ("Cannot parse attributes \"%s\": expected name=value,name=value",
-              src->attributes),
-          (NULL));
-      return FALSE;
-    }
-    if (!gst_iio_device_write_attrs (src->dev, attrs, &err))
-      goto failed;
+  if (!gst_iio_apply_settings (src->dev, src->settings.attributes,
+          src->settings.sampling_frequency, &err)) {
+    GST_IIO_POST_ERROR (src, err);
+    return FALSE;
   }
-  if (src->sampling_frequency > 0 &&
-      !gst_iio_device_set_sampling_frequency (
-          src->dev, src->sampling_frequency, &err))
-    goto failed;
-
   src->rate = gst_iio_device_get_sampling_frequency (src->dev);
   src->scan_bytes = gst_iio_device_get_scan_size (src->dev);
   src->mode = GST_IIO_IO_MODE_AUTO;
@@ -541,15 +319,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->n_buffers_out = src->n_bytes_out = src->n_copies = 0;
   src->n_samples_lost = src->n_blocks_failed = 0;
   GST_OBJECT_UNLOCK (src);
-  if (attrs)
-    gst_structure_free (attrs);
   return TRUE;
-
-failed:
-  if (attrs)
-    gst_structure_free (attrs);
-  GST_IIO_POST_ERROR (src, err);
-  return FALSE;
 }
 
 static gboolean
@@ -584,8 +354,8 @@ gst_iio_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
     caps = gst_pad_get_pad_template_caps (GST_BASE_SRC_PAD (bsrc));
   } else {
     GPtrArray *chans = gst_iio_device_get_enabled_channels (src->dev);
-    gdouble rate = src->sampling_frequency > 0
-        ? src->sampling_frequency
+    gdouble rate = src->settings.sampling_frequency > 0
+        ? src->settings.sampling_frequency
         : gst_iio_device_get_sampling_frequency (src->dev);
 
     caps = gst_iio_caps_from_channels (chans, rate);
@@ -617,8 +387,8 @@ gst_iio_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
     return FALSE;
   }
   src->rate = rate;
-  src->block_samples =
-      gst_iio_samples_per_block (src->samples_per_buffer, rate, scan_bytes);
+  src->block_samples = gst_iio_samples_per_block (
+      src->settings.samples_per_buffer, rate, scan_bytes);
   src->block_bytes = (gsize)src->block_samples * scan_bytes;
   gst_base_src_set_blocksize (bsrc, src->block_bytes);
   GST_INFO_OBJECT (src,
@@ -670,11 +440,11 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   gst_query_parse_allocation (query, &caps, NULL);
   gst_clear_object (&src->pool);
 
-  if (src->io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf_ok) {
-    if (src->io_mode != GST_IIO_IO_MODE_AUTO) {
+  if (src->settings.io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf_ok) {
+    if (src->settings.io_mode != GST_IIO_IO_MODE_AUTO) {
       GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
           ("io-mode=%s, but this IIO buffer cannot do DMABUF",
-              gst_iio_io_mode_nick (src->io_mode)),
+              gst_iio_io_mode_nick (src->settings.io_mode)),
           ("%s", src->dmabuf_problem));
       return FALSE;
     }
@@ -686,27 +456,28 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   }
 
   if (src->mode == GST_IIO_IO_MODE_AUTO &&
-      (src->io_mode == GST_IIO_IO_MODE_AUTO ||
-          src->io_mode == GST_IIO_IO_MODE_DMABUF_IMPORT)) {
+      (src->settings.io_mode == GST_IIO_IO_MODE_AUTO ||
+          src->settings.io_mode == GST_IIO_IO_MODE_DMABUF_IMPORT)) {
     pool = gst_iio_dmabuf_src_importable_pool (src, query, &min, &max);
     if (pool) {
       src->mode = GST_IIO_IO_MODE_DMABUF_IMPORT;
-    } else if (src->io_mode == GST_IIO_IO_MODE_DMABUF_IMPORT) {
+    } else if (src->settings.io_mode == GST_IIO_IO_MODE_DMABUF_IMPORT) {
       GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
           ("io-mode=dmabuf-import, but downstream offers no dma-buf pool"),
           ("allocation query: %" GST_PTR_FORMAT, query));
       return FALSE;
     }
   }
-  if (src->mode == GST_IIO_IO_MODE_AUTO && src->io_mode != GST_IIO_IO_MODE_RW) {
-    pool = gst_iio_dmabuf_pool_new (src->dma_heap);
+  if (src->mode == GST_IIO_IO_MODE_AUTO &&
+      src->settings.io_mode != GST_IIO_IO_MODE_RW) {
+    pool = gst_iio_dmabuf_pool_new (src->settings.dma_heap);
     src->mode = GST_IIO_IO_MODE_DMABUF;
     /* n-buffers for the kernel, and room for a downstream that holds a few
      * before it lets go (filesink batches, a queue, ...). */
-    min = src->n_buffers;
-    max = src->n_buffers + GST_IIO_EXTRA_BUFFERS;
+    min = src->settings.n_buffers;
+    max = src->settings.n_buffers + GST_IIO_EXTRA_BUFFERS;
   }
-  if (src->io_mode == GST_IIO_IO_MODE_RW)
+  if (src->settings.io_mode == GST_IIO_IO_MODE_RW)
     src->mode = GST_IIO_IO_MODE_RW;
 
   if (src->mode == GST_IIO_IO_MODE_RW) {
@@ -715,7 +486,7 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   }
 
   /* Enough buffers to keep n-buffers in the kernel and some downstream. */
-  min = MAX (min, src->n_buffers);
+  min = MAX (min, src->settings.n_buffers);
   if (max != 0)
     max = MAX (max, min);
   config = gst_buffer_pool_get_config (pool);
@@ -760,7 +531,7 @@ gst_iio_dmabuf_src_query (GstBaseSrc *bsrc, GstQuery *query)
     /* A block is pushed when the device has filled it. */
     block = gst_util_uint64_scale_int (
         src->block_samples, GST_SECOND, (gint)src->rate);
-    gst_query_set_latency (query, TRUE, block, block * src->n_buffers);
+    gst_query_set_latency (query, TRUE, block, block * src->settings.n_buffers);
     return TRUE;
   }
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
@@ -836,7 +607,7 @@ gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
   GError *err = NULL;
   guint n = 0, i;
 
-  while (n < src->n_buffers) {
+  while (n < src->settings.n_buffers) {
     ret = gst_iio_dmabuf_src_acquire (src, n == 0, &bufs[n]);
     if (ret == GST_FLOW_EOS && n > 0) {
       ret = GST_FLOW_OK;
@@ -876,7 +647,7 @@ gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src)
   GstFlowReturn ret;
   GError *err = NULL;
 
-  while (gst_iio_buffer_n_queued (src->buf) < src->n_buffers) {
+  while (gst_iio_buffer_n_queued (src->buf) < src->settings.n_buffers) {
     ret = gst_iio_dmabuf_src_acquire (
         src, gst_iio_buffer_n_queued (src->buf) == 0, &buffer);
     if (ret == GST_FLOW_EOS)
@@ -958,20 +729,6 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   }
 }
 
-/* Whether our buffer is still there and enabled: a transfer aborted because
- * the device was removed (or the buffer disabled) is no passing failure. */
-static gboolean
-gst_iio_dmabuf_src_buffer_alive (GstIioDmabufSrc *src)
-{
-  gchar *attr = g_strdup_printf ("buffer%u/enable", src->buffer_index);
-  gchar *val = gst_iio_device_read_attr (src->dev, attr, NULL);
-  gboolean alive = val && !g_strcmp0 (val, "1");
-
-  g_free (val);
-  g_free (attr);
-  return alive;
-}
-
 static GstFlowReturn
 gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
 {
@@ -992,7 +749,8 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
       src->streaming = TRUE;
     }
     switch (gst_iio_buffer_dequeue (src->buf,
-        src->timeout ? src->timeout : GST_CLOCK_TIME_NONE, out, &err)) {
+        src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE,
+        out, &err)) {
       case GST_IIO_WAIT_OK:
         return GST_FLOW_OK;
       case GST_IIO_WAIT_FLUSHING:
@@ -1000,7 +758,7 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
       case GST_IIO_WAIT_TIMEOUT:
         GST_ELEMENT_ERROR (src, RESOURCE, READ,
             ("The IIO device delivered nothing for %" GST_TIME_FORMAT,
-                GST_TIME_ARGS (src->timeout)),
+                GST_TIME_ARGS (src->settings.timeout)),
             ("device stalled or stopped; see the timeout property"));
         return GST_FLOW_ERROR;
       case GST_IIO_WAIT_ERROR:
@@ -1008,12 +766,13 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
           GST_IIO_POST_ERROR (src, err);
           return GST_FLOW_ERROR;
         }
-        if (!gst_iio_dmabuf_src_buffer_alive (src)) {
+        if (!gst_iio_buffer_still_enabled (
+                src->dev, src->settings.buffer_index)) {
           GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
               ("IIO device \"%s\" went away while streaming (or its buffer "
                "was disabled by someone else)",
-                  src->device_spec ? src->device_spec
-                                   : gst_iio_device_get_id (src->dev)),
+                  src->settings.device ? src->settings.device
+                                       : gst_iio_device_get_id (src->dev)),
               ("%s", err->message));
           g_clear_error (&err);
           gst_clear_buffer (out);
@@ -1044,8 +803,8 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
   gssize n;
 
   if (!src->streaming) {
-    if (!gst_iio_device_set_buffer_length (
-            src->dev, MAX (2 * src->block_samples, 2 * src->n_buffers), &err) ||
+    if (!gst_iio_device_set_buffer_length (src->dev,
+            MAX (2 * src->block_samples, 2 * src->settings.n_buffers), &err) ||
         !gst_iio_device_set_buffer_enabled (src->dev, TRUE, &err)) {
       GST_IIO_POST_ERROR (src, err);
       return GST_FLOW_ERROR;
@@ -1058,7 +817,8 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
     return ret;
   gst_buffer_map (*out, &map, GST_MAP_WRITE);
   n = gst_iio_buffer_read (src->buf, map.data, src->block_bytes,
-      src->timeout ? src->timeout : GST_CLOCK_TIME_NONE, &err);
+      src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE,
+      &err);
   gst_buffer_unmap (*out, &map);
   if (n == (gssize)src->block_bytes) {
     GST_OBJECT_LOCK (src);
