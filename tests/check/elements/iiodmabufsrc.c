@@ -16,37 +16,6 @@
 
 #define ADC "iio-sim-adc"
 
-static guint64
-stat_u64 (GstElement *src, const gchar *field)
-{
-  GstStructure *s = NULL;
-  guint64 v = G_MAXUINT64;
-
-  g_object_get (src, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  if (!gst_structure_get_uint64 (s, field, &v)) {
-    guint u;
-
-    fail_unless (
-        gst_structure_get_uint (s, field, &u), "no %s in stats", field);
-    v = u;
-  }
-  gst_structure_free (s);
-  return v;
-}
-
-static gchar *
-stat_mode (GstElement *src)
-{
-  GstStructure *s = NULL;
-  gchar *mode;
-
-  g_object_get (src, "stats", &s, NULL);
-  mode = g_strdup (gst_structure_get_string (s, "io-mode"));
-  gst_structure_free (s);
-  return mode;
-}
-
 typedef struct
 {
   guint bytes;
@@ -171,12 +140,13 @@ capture_checked (const gchar *io_mode, const gchar *channels, guint bytes,
   capture (h, &c, n);
   fail_unless_equals_uint64 (c.bad, 0);
   fail_unless_equals_uint64 (c.discont_after_first, 0);
-  fail_unless_equals_uint64 (stat_u64 (src, "buffers"), n);
-  *copies = stat_u64 (src, "copies");
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "buffers"), n);
+  *copies = iiosim_stat_u64 (src, "copies");
   *n_dmabufs = c.all_dmabuf ? g_hash_table_size (c.inodes) : 0;
   if (c.all_dmabuf)
-    fail_unless_equals_uint64 (stat_u64 (src, "dmabufs-attached"), *n_dmabufs);
-  mode = stat_mode (src);
+    fail_unless_equals_uint64 (
+        iiosim_stat_u64 (src, "dmabufs-attached"), *n_dmabufs);
+  mode = iiosim_stat_string (src, "io-mode");
   check_clear (&c);
   gst_object_unref (src);
   gst_harness_teardown (h);
@@ -314,9 +284,9 @@ GST_START_TEST (test_dmabuf_import)
   while (g_hash_table_iter_next (&it, &ino, NULL))
     fail_unless (g_hash_table_contains (offered, ino),
         "pushed a dma-buf the peer did not offer");
-  mode = stat_mode (src);
+  mode = iiosim_stat_string (src, "io-mode");
   fail_unless_equals_string (mode, "dmabuf-import");
-  fail_unless_equals_uint64 (stat_u64 (src, "copies"), 0);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "copies"), 0);
   g_free (mode);
   check_clear (&c);
   gst_object_unref (src);
@@ -451,7 +421,7 @@ GST_START_TEST (test_stall_gives_discont_and_warning)
   fail_unless (msg != NULL, "no warning after the stall");
   {
     GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
-    guint64 lost = stat_u64 (src, "samples-lost");
+    guint64 lost = iiosim_stat_u64 (src, "samples-lost");
 
     /* 300 ms at 100 kHz, give or take the guest's scheduling. */
     fail_unless (lost > lost_before + 15000 && lost < 60000,
@@ -519,7 +489,7 @@ GST_START_TEST (test_kfifo_falls_back_to_rw)
   buf = gst_harness_pull (h);
   fail_unless (buf != NULL);
   fail_unless (!gst_is_dmabuf_memory (gst_buffer_peek_memory (buf, 0)));
-  mode = stat_mode (src);
+  mode = iiosim_stat_string (src, "io-mode");
   fail_unless_equals_string (mode, "rw");
   g_free (mode);
   {
@@ -817,7 +787,7 @@ GST_START_TEST (test_dma_heap_property)
   src = gst_harness_find_element (h, "iiodmabufsrc");
   gst_harness_play (h);
   gst_buffer_unref (gst_harness_pull (h));
-  mode = stat_mode (src);
+  mode = iiosim_stat_string (src, "io-mode");
   fail_unless_equals_string (mode, "rw");
   g_free (mode);
   gst_object_unref (src);
@@ -911,7 +881,7 @@ GST_START_TEST (test_failed_block_not_pushed)
   }
   /* One block failed: its samples are skipped, never pushed as data. */
   fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
-  fail_unless_equals_uint64 (stat_u64 (src, "blocks-failed"), 1);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 1);
   fail_unless_equals_uint64 (c.discont_after_first, 1);
   fail_unless (offset_before > 0);
   fail_unless_equals_uint64 (c.bad, 0);
