@@ -437,39 +437,15 @@ GST_START_TEST (test_stall_gives_discont_and_warning)
 
 GST_END_TEST;
 
-/* State change to NULL fails with an error message naming @what. */
-static void
-expect_ready_error (const gchar *desc, const gchar *what)
-{
-  GstElement *pipe = gst_parse_launch (desc, NULL);
-  GstBus *bus = gst_element_get_bus (pipe);
-  GstMessage *msg;
-  GError *err = NULL;
-
-  fail_unless (pipe != NULL);
-  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no error for %s", desc);
-  gst_message_parse_error (msg, &err, NULL);
-  fail_unless (strstr (err->message, what) != NULL,
-      "error \"%s\" does not name \"%s\"", err->message, what);
-  g_error_free (err);
-  gst_message_unref (msg);
-  gst_element_set_state (pipe, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipe);
-}
-
 GST_START_TEST (test_errors)
 {
-  expect_ready_error (
-      "iiodmabufsrc device=no-such-adc ! fakesink", "no-such-adc");
-  expect_ready_error ("iiodmabufsrc device=" ADC " channels=voltage9 ! "
-                      "fakesink",
-      "voltage9");
-  expect_ready_error (
-      "iiodmabufsrc device=iio-sim-dac ! fakesink", "iio-sim-dac");
+  iiosim_expect_error (
+      "iiodmabufsrc device=no-such-adc ! fakesink", "no-such-adc", TRUE);
+  iiosim_expect_error ("iiodmabufsrc device=" ADC " channels=voltage9 ! "
+                       "fakesink",
+      "voltage9", TRUE);
+  iiosim_expect_error (
+      "iiodmabufsrc device=iio-sim-dac ! fakesink", "iio-sim-dac", TRUE);
 }
 
 GST_END_TEST;
@@ -731,41 +707,19 @@ GST_START_TEST (test_attributes_property)
 
 GST_END_TEST;
 
-/* An error posted while going to PLAYING, whose text holds @what. */
-static void
-expect_start_error (const gchar *desc, const gchar *what)
-{
-  GstElement *pipe = gst_parse_launch (desc, NULL);
-  GstMessage *msg;
-  GError *err = NULL;
-
-  fail_unless (pipe != NULL);
-  gst_element_set_state (pipe, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (
-      GST_ELEMENT_BUS (pipe), 10 * GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no error for %s", desc);
-  gst_message_parse_error (msg, &err, NULL);
-  fail_unless (strstr (err->message, what) != NULL,
-      "error \"%s\" does not say \"%s\"", err->message, what);
-  g_error_free (err);
-  gst_message_unref (msg);
-  gst_element_set_state (pipe, GST_STATE_NULL);
-  gst_object_unref (pipe);
-}
-
 GST_START_TEST (test_refused_attribute_values)
 {
   adc_free_run ();
   /* The driver refuses 0 Hz (EINVAL): the error names the attribute. */
-  expect_start_error ("iiodmabufsrc device=" ADC " attributes=\"sampling_"
-                      "frequency=0\" ! fakesink",
-      "sampling_frequency");
-  expect_start_error ("iiodmabufsrc device=" ADC " attributes=\"no_such_"
-                      "attr=1\" ! fakesink",
-      "no_such_attr");
-  expect_start_error ("iiodmabufsrc device=" ADC " attributes=\"=,\" ! "
-                      "fakesink",
-      "attributes");
+  iiosim_expect_error ("iiodmabufsrc device=" ADC " attributes=\"sampling_"
+                       "frequency=0\" ! fakesink",
+      "sampling_frequency", FALSE);
+  iiosim_expect_error ("iiodmabufsrc device=" ADC " attributes=\"no_such_"
+                       "attr=1\" ! fakesink",
+      "no_such_attr", FALSE);
+  iiosim_expect_error ("iiodmabufsrc device=" ADC " attributes=\"=,\" ! "
+                       "fakesink",
+      "attributes", FALSE);
 }
 
 GST_END_TEST;
@@ -778,9 +732,9 @@ GST_START_TEST (test_dma_heap_property)
 
   adc_free_run ();
   /* Forced dmabuf with a heap that does not exist: a clear error. */
-  expect_start_error ("iiodmabufsrc device=" ADC " io-mode=dmabuf "
-                      "dma-heap=/dev/dma_heap/none ! fakesink",
-      "DMABUF");
+  iiosim_expect_error ("iiodmabufsrc device=" ADC " io-mode=dmabuf "
+                       "dma-heap=/dev/dma_heap/none ! fakesink",
+      "DMABUF", FALSE);
   /* A path that is no heap, in auto: it says so and captures with read(). */
   h = gst_harness_new_parse (
       "iiodmabufsrc device=" ADC " dma-heap=/dev/null samples-per-buffer=100");

@@ -186,6 +186,31 @@ iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
   return bad;
 }
 
+void
+iiosim_expect_error (const gchar *desc, const gchar *what, gboolean at_once)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstStateChangeReturn ret;
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless (pipe != NULL, "cannot parse %s", desc);
+  ret = gst_element_set_state (pipe, GST_STATE_PLAYING);
+  if (at_once)
+    fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error for %s", desc);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, what) != NULL,
+      "error \"%s\" does not name \"%s\"", err->message, what);
+  GST_INFO ("%s: %s", desc, err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
 guint
 iiosim_count_fds (void)
 {

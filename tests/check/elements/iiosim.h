@@ -32,6 +32,12 @@ void iiosim_dummy_destroy (const gchar *name);
 guint64 iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
     guint n_channels, const guint *idx, guint64 first);
 
+/* Sets the gst-launch pipeline @desc to PLAYING and expects an error
+ * message whose text holds @what; with @at_once, the state change itself
+ * must fail (an error at READY). */
+void iiosim_expect_error (
+    const gchar *desc, const gchar *what, gboolean at_once);
+
 /* Open fds of this process, and its resident memory in KiB. */
 guint iiosim_count_fds (void);
 guint iiosim_rss_kib (void);
