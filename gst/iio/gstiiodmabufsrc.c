@@ -805,7 +805,8 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
   if (!src->streaming) {
     if (!gst_iio_device_set_buffer_length (src->dev,
             MAX (2 * src->block_samples, 2 * src->settings.n_buffers), &err) ||
-        !gst_iio_device_set_buffer_enabled (src->dev, TRUE, &err)) {
+        !gst_iio_enable_fileio (
+            src->dev, src->buf, src->settings.dma_heap, &err)) {
       GST_IIO_POST_ERROR (src, err);
       return GST_FLOW_ERROR;
     }

@@ -182,6 +182,59 @@ gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem)
   return ok;
 }
 
+/* How long gst_iio_enable_fileio() waits for the kernel to let go of the
+ * DMABUF attachments of an earlier user of the buffer. */
+#define FILEIO_SETTLE_US (2 * G_USEC_PER_SEC)
+
+/**
+ * gst_iio_enable_fileio:
+ *
+ * Enables the buffer for read()/write(). The kernel (6.12) sets up its
+ * fileio blocks at enable only when no DMABUF attachment of the buffer is
+ * alive, and it releases attachments from a work item, some time after
+ * DETACH or close(). An enable in that window gives a buffer in neither
+ * mode: read() and write() wait for ever. A dma-buf that can be attached
+ * to the enabled buffer reveals that state (in fileio mode the kernel
+ * answers EBUSY): then disable, give the release time, and enable again.
+ * Without a dma-buf to probe with (no heap, no udmabuf), enables once.
+ */
+gboolean
+gst_iio_enable_fileio (
+    GstIioDevice *dev, GstIioBuffer *buf, const gchar *heap, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + FILEIO_SETTLE_US;
+  gulong delay = 1000;
+  const gchar *source;
+  gint fd = gst_iio_dmabuf_alloc_fd (heap, 4096, &source, NULL);
+
+  for (;;) {
+    if (!gst_iio_device_set_buffer_enabled (dev, TRUE, error))
+      break;
+    if (fd < 0 || !gst_iio_buffer_attach (buf, fd, NULL)) {
+      if (fd >= 0)
+        close (fd);
+      return TRUE;
+    }
+    gst_iio_buffer_detach_all (buf);
+    if (!gst_iio_device_set_buffer_enabled (dev, FALSE, error))
+      break;
+    if (g_get_monotonic_time () > deadline) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+          "The kernel still holds DMA-buf attachments of an earlier user of "
+          "%s: read()/write() cannot start",
+          gst_iio_device_get_name (dev));
+      break;
+    }
+    GST_INFO ("fileio did not come up on %s, retrying in %lu us",
+        gst_iio_device_get_name (dev), delay);
+    g_usleep (delay);
+    delay = MIN (delay * 2, 100000);
+  }
+  if (fd >= 0)
+    close (fd);
+  return FALSE;
+}
+
 gboolean
 gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
     gdouble sampling_frequency, GError **error)

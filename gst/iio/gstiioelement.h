@@ -80,6 +80,9 @@ gboolean gst_iio_probe_dmabuf (
 /* Writes the "attributes" property (name=value,...) and, when above 0,
  * @sampling_frequency to the device. A syntax error in @attributes is
  * GST_RESOURCE_ERROR_SETTINGS. */
+gboolean gst_iio_enable_fileio (
+    GstIioDevice *dev, GstIioBuffer *buf, const gchar *heap, GError **error);
+
 gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
     gdouble sampling_frequency, GError **error);
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,8 +32,50 @@
 #define MAX_BUFS 16
 #define WAIT_MS 10000
 
+/* Each check must finish within STEP_TIMEOUT_S; a check stuck in the kernel
+ * is reported with its name and the kernel stack it sleeps in, instead of
+ * the whole test running into the harness's timeout without a word. */
+#define STEP_TIMEOUT_S 60
+#define STR_(x) #x
+#define STR(x) STR_ (x)
+
 static int tap_count;
 static int tap_failed;
+static const char *volatile current_step = "start";
+
+static void
+write_str (const char *s)
+{
+  ssize_t unused = write (STDOUT_FILENO, s, strlen (s));
+
+  (void)unused;
+}
+
+static void
+on_alarm (int sig)
+{
+  char stack[2048];
+  int fd = open ("/proc/self/stack", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read (fd, stack, sizeof (stack) - 1);
+
+  write_str ("Bail out! stuck for " STR (STEP_TIMEOUT_S) " s in: ");
+  write_str (current_step);
+  write_str ("\n# kernel stack:\n");
+  if (n > 0) {
+    stack[n] = 0;
+    write_str (stack);
+  }
+  _exit (1);
+  (void)sig;
+}
+
+/* Names the check that runs now and restarts its watchdog. */
+static void
+step (const char *name)
+{
+  current_step = name;
+  alarm (STEP_TIMEOUT_S);
+}
 
 static void
 tap (bool ok, const char *fmt, ...)
@@ -235,6 +278,7 @@ enqueue (int buf, int dmabuf, uint64_t bytes, uint32_t flags)
   return ioctl (buf, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req) < 0 ? -errno : 0;
 }
 
+/* Polls one fd (a dma-buf's fence, or a buffer fd) with a bound. */
 static int
 wait_fence (int dmabuf, short events)
 {
@@ -527,11 +571,42 @@ test_enqueue_errors (int adc, int dac)
   (void)dac;
 }
 
-/* Fileio read() on the same ADC: the element's fallback path. */
+/* Enables the buffer for read()/write(). The kernel only sets up its fileio
+ * blocks when no DMABUF attachment is alive, and it releases attachments
+ * asynchronously (a work item) after DETACH and close(): an enable in that
+ * window leaves the buffer in neither mode, and read() blocks forever. An
+ * attach that succeeds on the enabled buffer reveals it (fileio mode
+ * answers EBUSY); then disable, let the release run, and enable again.
+ * Returns the number of retries, or -errno. */
+static int
+enable_fileio (int dev, int buf)
+{
+  int fd = heap_alloc (4096), err = 0, tries;
+
+  if (fd < 0)
+    return fd;
+  for (tries = 0; tries < 50; tries++) {
+    if ((err = dev_write (dev, "buffer0/enable", "1")))
+      break;
+    if (ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd) < 0) {
+      err = errno == EBUSY ? 0 : -errno;
+      break;
+    }
+    ioctl (buf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fd);
+    dev_write (dev, "buffer0/enable", "0");
+    usleep (20000);
+    err = -ETIMEDOUT;
+  }
+  close (fd);
+  return err ? err : tries;
+}
+
+/* Fileio read() on the same ADC: the element's fallback path. Runs right
+ * after DMABUF transfers on the same buffer, as a mode switch does. */
 static void
 test_fileio_read (int adc)
 {
-  int devfd, buf;
+  int devfd, buf, retries;
   int16_t v[4096];
   uint64_t next = 0, bad = 0, total = 0;
 
@@ -539,10 +614,14 @@ test_fileio_read (int adc)
   dev_write (adc, "sim_free_run", "1");
   buf = open_buffer (adc, &devfd);
   dev_write (adc, "buffer0/length", "8192");
-  dev_write (adc, "buffer0/enable", "1");
-  while (total < (1 << 20)) {
-    ssize_t n = read (buf, v, sizeof (v));
+  retries = enable_fileio (adc, buf);
+  diag ("fileio came up after %d retries", retries);
+  while (retries >= 0 && total < (1 << 20)) {
+    ssize_t n;
 
+    if (wait_fence (buf, POLLIN) < 0) /* any fd: bounded poll */
+      break;
+    n = read (buf, v, sizeof (v));
     if (n <= 0 || n % 4)
       break;
     bad += check_pattern (v, n / 4, 2, &next);
@@ -652,14 +731,24 @@ main (int argc, char **argv)
   if (argc > 1 && !strcmp (argv[1], "--bench"))
     return bench (adc, argc - 2, argv + 2);
 
+  signal (SIGALRM, on_alarm);
+  step ("capture 1000 x 64 KiB through dma-heap");
   test_capture (adc, "dma-heap", heap_alloc, 65536, 4, 1000);
+  step ("capture 200 x 1 MiB through dma-heap");
   test_capture (adc, "dma-heap", heap_alloc, 1 << 20, 1, 200);
+  step ("capture 1000 x 64 KiB through udmabuf");
   test_capture (adc, "udmabuf", udmabuf_alloc, 65536, 2, 1000);
+  step ("playback 1000 blocks");
   test_playback (dac, 1000);
+  step ("enqueue errors");
   test_enqueue_errors (adc, dac);
+  step ("read() fallback");
   test_fileio_read (adc);
+  step ("failed block's fence");
   test_fence_error (adc);
+  step ("kfifo refuses DMABUF");
   test_kfifo_refuses ();
+  alarm (0);
   tap (count_fds () == fds_before,
       "no fd leaked over the run (%d before, %d after)", fds_before,
       count_fds ());

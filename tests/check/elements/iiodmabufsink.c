@@ -351,6 +351,19 @@ GST_START_TEST (test_rw_system_memory)
 
 GST_END_TEST;
 
+/* write() right after DMABUF on the same buffer (see
+ * gst_iio_enable_fileio): every switch plays, checksum and all. */
+GST_START_TEST (test_switch_dmabuf_to_rw)
+{
+  for (guint i = 0; i < 25; i++) {
+    fail_unless_equals_uint64 (
+        play_checked ("dmabuf", "proposed", 4, "dmabuf"), 0);
+    fail_unless_equals_uint64 (play_checked ("rw", NULL, 4, "rw"), 4);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_auto_system_memory)
 {
   /* Each buffer is copied once into the sink's own dma-bufs. */
@@ -1015,6 +1028,7 @@ iiodmabufsink_suite (void)
   tcase_add_test (tc, test_dmabuf_proposed_pool);
   tcase_add_test (tc, test_dmabuf_import_heap_pool);
   tcase_add_test (tc, test_rw_system_memory);
+  tcase_add_test (tc, test_switch_dmabuf_to_rw);
   tcase_add_test (tc, test_auto_system_memory);
   tcase_add_test (tc, test_auto_dmabuf_import);
   tcase_add_test (tc, test_upstream_uses_proposed_pool);

@@ -205,6 +205,29 @@ GST_START_TEST (test_rw_4ch_s16)
 
 GST_END_TEST;
 
+/* read() right after DMABUF on the same buffer: the kernel releases the
+ * attachments of the run before asynchronously, and fileio only starts
+ * once they are gone (gst_iio_enable_fileio). Every switch must stream. */
+GST_START_TEST (test_switch_dmabuf_to_rw)
+{
+  guint64 copies;
+  guint n_dmabufs;
+
+  for (guint i = 0; i < 25; i++) {
+    gchar *mode =
+        capture_checked ("dmabuf", NULL, 2, 4, 100, &copies, &n_dmabufs);
+
+    fail_unless_equals_string (mode, "dmabuf");
+    g_free (mode);
+    mode = capture_checked ("rw", NULL, 2, 4, 100, &copies, &n_dmabufs);
+    fail_unless_equals_string (mode, "rw");
+    fail_unless_equals_uint64 (copies, 100);
+    g_free (mode);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_auto_picks_dmabuf)
 {
   guint64 copies;
@@ -864,6 +887,7 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_dmabuf_export_4ch_s16);
   tcase_add_test (tc, test_dmabuf_export_1_and_2_channels);
   tcase_add_test (tc, test_rw_4ch_s16);
+  tcase_add_test (tc, test_switch_dmabuf_to_rw);
   tcase_add_test (tc, test_auto_picks_dmabuf);
   tcase_add_test (tc, test_dmabuf_import);
   tcase_add_test (tc, test_32bit_storage);
