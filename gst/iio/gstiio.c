@@ -1,4 +1,5 @@
-/* Plugin entry point of "iiodmabuf": registers the IIO elements.
+/* Plugin entry point of "iiodmabuf": registers the IIO elements and
+ * the device provider.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -8,6 +9,7 @@
 
 #include <gst/gst.h>
 
+#include "gstiiodeviceprovider.h"
 #include "gstiiodmabufsink.h"
 #include "gstiiodmabufsrc.h"
 
@@ -18,6 +20,7 @@ plugin_init (GstPlugin *plugin)
 
   ok |= GST_ELEMENT_REGISTER (iiodmabufsrc, plugin);
   ok |= GST_ELEMENT_REGISTER (iiodmabufsink, plugin);
+  ok |= GST_DEVICE_PROVIDER_REGISTER (iiodeviceprovider, plugin);
   return ok;
 }
 

@@ -751,6 +751,47 @@ gst_iio_device_select_channels (
   return ok;
 }
 
+gboolean
+gst_iio_device_plan_channels (
+    GstIioDevice *dev, const gchar *list, GError **error)
+{
+  guint n = dev->channels->len, i;
+  g_autofree gboolean *want = g_new0 (gboolean, n + 1);
+
+  if (!parse_selection (dev, list, want, error))
+    return FALSE;
+  for (i = 0; i < n; i++)
+    ((GstIioChannel *)g_ptr_array_index (dev->channels, i))->enabled = want[i];
+  compute_layout (dev);
+  return TRUE;
+}
+
+GPtrArray *
+gst_iio_device_list (GError **error)
+{
+  GPtrArray *devices = list_devices (error), *found;
+  guint i, idx;
+
+  if (devices == NULL)
+    return NULL;
+  found = g_ptr_array_new_with_free_func (device_free);
+  for (i = 0; i < devices->len; i++) {
+    GstIioDevice *candidate = g_ptr_array_index (devices, i);
+
+    /* Devices without a buffer (triggers, plain sensors) are left out; a
+     * device that goes away meanwhile is skipped. */
+    for (idx = 0; probe_buffer (candidate, idx); idx++) {
+      GstIioDevice *dev =
+          gst_iio_device_open (candidate->id, candidate->direction, idx, NULL);
+
+      if (dev)
+        g_ptr_array_add (found, dev);
+    }
+  }
+  g_ptr_array_unref (devices);
+  return found;
+}
+
 GPtrArray *
 gst_iio_device_get_enabled_channels (GstIioDevice *dev)
 {

@@ -78,6 +78,16 @@ GPtrArray *gst_iio_device_get_channels (GstIioDevice *dev);
  * refused write (errno text). Computes each enabled channel's offset. */
 gboolean gst_iio_device_select_channels (
     GstIioDevice *dev, const gchar *list, GError **error);
+/* As gst_iio_device_select_channels(), but in memory only: the _en files
+ * stay as they are (for a view of a device another process may use). */
+gboolean gst_iio_device_plan_channels (
+    GstIioDevice *dev, const gchar *list, GError **error);
+
+/* Every buffer of every IIO device (a GstIioDevice per device and buffer,
+ * channels loaded), lowest device number and buffer index first. NULL
+ * with the error of gst_iio_device_open() when sysfs has no IIO root. */
+GPtrArray *gst_iio_device_list (GError **error);
+
 /* The enabled channels (GstIioChannel *, owned by @dev) in scan order;
  * new array, free with g_ptr_array_unref(). */
 GPtrArray *gst_iio_device_get_enabled_channels (GstIioDevice *dev);

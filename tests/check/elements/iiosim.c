@@ -106,6 +106,32 @@ iiosim_reload (const gchar *params)
   g_free (cmd);
 }
 
+static void
+write_driver_file (const gchar *file, const gchar *name)
+{
+  gchar *path =
+      g_build_filename ("/sys/bus/platform/drivers/iio-sim", file, NULL);
+  gint fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  fail_unless (fd >= 0, "open %s: %s", path, g_strerror (errno));
+  fail_unless (write (fd, name, strlen (name)) == (gssize)strlen (name),
+      "%s %s: %s", file, name, g_strerror (errno));
+  close (fd);
+  g_free (path);
+}
+
+void
+iiosim_unbind (const gchar *name)
+{
+  write_driver_file ("unbind", name);
+}
+
+void
+iiosim_bind (const gchar *name)
+{
+  write_driver_file ("bind", name);
+}
+
 #define CONFIGFS "/sys/kernel/config/iio"
 
 void

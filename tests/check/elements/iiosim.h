@@ -20,6 +20,10 @@ void iiosim_write (const gchar *name, const gchar *attr, const gchar *value);
 guint64 iiosim_read_u64 (const gchar *name, const gchar *attr);
 /* Reloads the test driver with module parameters (e.g. "adc_bits=32"). */
 void iiosim_reload (const gchar *params);
+/* Unbinds / binds the test driver from its platform device @name
+ * ("iio-sim-adc", "iio-sim-dac"): the IIO device goes away / comes back. */
+void iiosim_unbind (const gchar *name);
+void iiosim_bind (const gchar *name);
 /* Creates an iio_dummy device (kfifo buffer) driven by an hrtimer trigger
  * at @hz; returns its name. */
 void iiosim_dummy_create (const gchar *name, guint hz);
