@@ -85,8 +85,8 @@ struct _GstIioDeviceProvider
   gint wake_fd;   /* eventfd that stops the thread, owned */
 };
 
-G_DEFINE_TYPE (GstIioDeviceProvider, gst_iio_device_provider,
-    GST_TYPE_DEVICE_PROVIDER);
+G_DEFINE_TYPE (
+    GstIioDeviceProvider, gst_iio_device_provider, GST_TYPE_DEVICE_PROVIDER);
 
 GST_DEVICE_PROVIDER_REGISTER_DEFINE (iiodeviceprovider, "iiodeviceprovider",
     GST_RANK_PRIMARY, GST_TYPE_IIO_DEVICE_PROVIDER);
@@ -101,8 +101,8 @@ gst_iio_dmabuf_device_create_element (GstDevice *device, const gchar *name)
       self->output ? "iiodmabufsink" : "iiodmabufsrc", name);
 
   if (element)
-    g_object_set (element, "device", self->id, "buffer-index",
-        self->buffer_index, NULL);
+    g_object_set (
+        element, "device", self->id, "buffer-index", self->buffer_index, NULL);
   return element;
 }
 
@@ -113,11 +113,11 @@ gst_iio_dmabuf_device_reconfigure_element (
   GstIioDmabufDevice *self = GST_IIO_DMABUF_DEVICE (device);
   const gchar *factory = self->output ? "iiodmabufsink" : "iiodmabufsrc";
 
-  if (g_strcmp0 (GST_OBJECT_NAME (gst_element_get_factory (element)),
-          factory) != 0)
+  if (g_strcmp0 (
+          GST_OBJECT_NAME (gst_element_get_factory (element)), factory) != 0)
     return FALSE;
-  g_object_set (element, "device", self->id, "buffer-index",
-      self->buffer_index, NULL);
+  g_object_set (
+      element, "device", self->id, "buffer-index", self->buffer_index, NULL);
   return TRUE;
 }
 
@@ -135,8 +135,7 @@ gst_iio_dmabuf_device_class_init (GstIioDmabufDeviceClass *klass)
 
   G_OBJECT_CLASS (klass)->finalize = gst_iio_dmabuf_device_finalize;
   device_class->create_element = gst_iio_dmabuf_device_create_element;
-  device_class->reconfigure_element =
-      gst_iio_dmabuf_device_reconfigure_element;
+  device_class->reconfigure_element = gst_iio_dmabuf_device_reconfigure_element;
 }
 
 static void
@@ -221,8 +220,8 @@ device_from_iio (GstIioDevice *dev)
   if (label)
     gst_structure_set (props, "iio.label", G_TYPE_STRING, label, NULL);
   if (unknown)
-    gst_structure_set (props, "iio.dmabuf-unknown", G_TYPE_STRING, unknown,
-        NULL);
+    gst_structure_set (
+        props, "iio.dmabuf-unknown", G_TYPE_STRING, unknown, NULL);
   else
     gst_structure_set (props, "iio.dmabuf", G_TYPE_BOOLEAN, dmabuf, NULL);
 

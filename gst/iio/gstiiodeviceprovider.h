@@ -15,8 +15,8 @@ G_DECLARE_FINAL_TYPE (GstIioDeviceProvider, gst_iio_device_provider, GST,
     IIO_DEVICE_PROVIDER, GstDeviceProvider)
 
 #define GST_TYPE_IIO_DMABUF_DEVICE (gst_iio_dmabuf_device_get_type ())
-G_DECLARE_FINAL_TYPE (
-    GstIioDmabufDevice, gst_iio_dmabuf_device, GST, IIO_DMABUF_DEVICE, GstDevice)
+G_DECLARE_FINAL_TYPE (GstIioDmabufDevice, gst_iio_dmabuf_device, GST,
+    IIO_DMABUF_DEVICE, GstDevice)
 
 GST_DEVICE_PROVIDER_REGISTER_DECLARE (iiodeviceprovider);
 

@@ -21,8 +21,8 @@ find_devices (GList *devices, const gchar *name)
   for (GList *l = devices; l; l = l->next) {
     GstStructure *props = gst_device_get_properties (l->data);
 
-    if (props && !g_strcmp0 (gst_structure_get_string (props, "iio.name"),
-                     name))
+    if (props &&
+        !g_strcmp0 (gst_structure_get_string (props, "iio.name"), name))
       found = g_list_append (found, gst_object_ref (l->data));
     if (props)
       gst_structure_free (props);
@@ -75,8 +75,8 @@ check_props (GstDevice *dev, const gchar *name, const gchar *label,
   fail_unless_equals_string (klass_got, klass);
   fail_unless_equals_string (gst_structure_get_string (p, "device.api"), "iio");
   fail_unless_equals_string (gst_structure_get_string (p, "iio.id"), id);
-  fail_unless_equals_string (gst_structure_get_string (p, "iio.devnode"),
-      devnode);
+  fail_unless_equals_string (
+      gst_structure_get_string (p, "iio.devnode"), devnode);
   fail_unless_equals_string (gst_structure_get_string (p, "iio.label"), label);
   fail_unless_equals_string (
       gst_structure_get_string (p, "iio.direction"), direction);
@@ -84,8 +84,8 @@ check_props (GstDevice *dev, const gchar *name, const gchar *label,
   fail_unless_equals_int (index, 0);
   fail_unless_equals_string (
       gst_structure_get_string (p, "iio.channels"), channels);
-  fail_unless (gst_structure_get_double (p, "iio.sampling-frequency",
-      &rate_got));
+  fail_unless (
+      gst_structure_get_double (p, "iio.sampling-frequency", &rate_got));
   fail_unless_equals_float (rate_got, rate);
   g_free (klass_got);
   g_free (devnode);
@@ -144,8 +144,9 @@ GST_START_TEST (test_lists_adc_dac_and_dummy)
       "voltage0:le:s16/16>>0,voltage1:le:s16/16>>0,voltage2:le:s16/16>>0,"
       "voltage3:le:s16/16>>0",
       48000);
-  check_caps (dev, "audio/x-raw, format=S16LE, layout=interleaved, "
-                   "rate=48000, channels=4, channel-mask=(bitmask)0");
+  check_caps (dev,
+      "audio/x-raw, format=S16LE, layout=interleaved, "
+      "rate=48000, channels=4, channel-mask=(bitmask)0");
   fail_unless (get_dmabuf (dev, &known));
   fail_unless (known);
   gst_object_unref (dev);
@@ -153,8 +154,9 @@ GST_START_TEST (test_lists_adc_dac_and_dummy)
   dev = probe_one (DAC);
   check_props (dev, DAC, "sim-dac", "Sink/IIO", "output",
       "voltage0:le:s16/16>>0,voltage1:le:s16/16>>0", 1000000);
-  check_caps (dev, "audio/x-raw, format=S16LE, layout=interleaved, "
-                   "rate=1000000, channels=2");
+  check_caps (dev,
+      "audio/x-raw, format=S16LE, layout=interleaved, "
+      "rate=1000000, channels=2");
   fail_unless (get_dmabuf (dev, &known));
   fail_unless (known);
   gst_object_unref (dev);
@@ -167,8 +169,8 @@ GST_START_TEST (test_lists_adc_dac_and_dummy)
     GstStructure *p = gst_device_get_properties (dev);
     const gchar *chans = gst_structure_get_string (p, "iio.channels");
 
-    fail_unless (g_str_has_suffix (chans, ",timestamp:le:s64/64>>0"), "%s",
-        chans);
+    fail_unless (
+        g_str_has_suffix (chans, ",timestamp:le:s64/64>>0"), "%s", chans);
     fail_unless (gst_structure_get_string (p, "iio.label") == NULL);
     gst_structure_free (p);
   }
@@ -257,8 +259,8 @@ GST_END_TEST;
 /* Waits up to @timeout for a DEVICE_ADDED/REMOVED message (@type) of the
  * device named @name on the monitor's bus. */
 static gboolean
-wait_device (GstBus *bus, GstMessageType type, const gchar *name,
-    GstClockTime timeout)
+wait_device (
+    GstBus *bus, GstMessageType type, const gchar *name, GstClockTime timeout)
 {
   gint64 deadline = g_get_monotonic_time () + timeout / 1000;
 
@@ -304,16 +306,16 @@ GST_START_TEST (test_hotplug_reported)
   g_list_free_full (devices, gst_object_unref);
 
   iiosim_unbind (ADC);
-  fail_unless (wait_device (bus, GST_MESSAGE_DEVICE_REMOVED, ADC,
-      2 * GST_SECOND));
+  fail_unless (
+      wait_device (bus, GST_MESSAGE_DEVICE_REMOVED, ADC, 2 * GST_SECOND));
   devices = gst_device_monitor_get_devices (mon);
   found = find_devices (devices, ADC);
   fail_unless_equals_int (g_list_length (found), 0);
   g_list_free_full (devices, gst_object_unref);
 
   iiosim_bind (ADC);
-  fail_unless (wait_device (bus, GST_MESSAGE_DEVICE_ADDED, ADC,
-      2 * GST_SECOND));
+  fail_unless (
+      wait_device (bus, GST_MESSAGE_DEVICE_ADDED, ADC, 2 * GST_SECOND));
   devices = gst_device_monitor_get_devices (mon);
   found = find_devices (devices, ADC);
   fail_unless_equals_int (g_list_length (found), 1);
@@ -322,11 +324,11 @@ GST_START_TEST (test_hotplug_reported)
 
   /* a kfifo device made through configfs, then removed */
   iiosim_dummy_create (DUMMY, 100);
-  fail_unless (wait_device (bus, GST_MESSAGE_DEVICE_ADDED, DUMMY,
-      2 * GST_SECOND));
+  fail_unless (
+      wait_device (bus, GST_MESSAGE_DEVICE_ADDED, DUMMY, 2 * GST_SECOND));
   iiosim_dummy_destroy (DUMMY);
-  fail_unless (wait_device (bus, GST_MESSAGE_DEVICE_REMOVED, DUMMY,
-      2 * GST_SECOND));
+  fail_unless (
+      wait_device (bus, GST_MESSAGE_DEVICE_REMOVED, DUMMY, 2 * GST_SECOND));
 
   gst_device_monitor_stop (mon);
   gst_object_unref (bus);

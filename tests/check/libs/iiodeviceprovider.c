@@ -111,12 +111,12 @@ GST_START_TEST (test_lists_buffers_of_fake_devices)
   /* an ADC with a label, a device without buffers, a two-buffer DAC */
   fake_sysfs_add_device (root, 0, "adc", "front-adc");
   fake_sysfs_add_buffer (root, 0, 0, "in");
-  fake_sysfs_add_channel (root, 0, "buffer0", "in", "voltage0", 0,
-      "le:s16/16>>0");
-  fake_sysfs_add_channel (root, 0, "buffer0", "in", "voltage1", 1,
-      "le:s16/16>>0");
-  fake_sysfs_add_channel (root, 0, "buffer0", "in", "timestamp", 2,
-      "le:s64/64>>0");
+  fake_sysfs_add_channel (
+      root, 0, "buffer0", "in", "voltage0", 0, "le:s16/16>>0");
+  fake_sysfs_add_channel (
+      root, 0, "buffer0", "in", "voltage1", 1, "le:s16/16>>0");
+  fake_sysfs_add_channel (
+      root, 0, "buffer0", "in", "timestamp", 2, "le:s64/64>>0");
   fake_sysfs_put (root, "iio:device0/sampling_frequency", "8000");
   fake_sysfs_add_device (root, 1, "thermometer", NULL);
   fake_sysfs_add_device (root, 2, "dac", NULL);
@@ -124,8 +124,7 @@ GST_START_TEST (test_lists_buffers_of_fake_devices)
     gchar *dir = g_strdup_printf ("buffer%u", b);
 
     fake_sysfs_add_buffer (root, 2, b, "out");
-    fake_sysfs_add_channel (root, 2, dir, "out", "voltage0", 0,
-        "le:u12/16>>4");
+    fake_sysfs_add_channel (root, 2, dir, "out", "voltage0", 0, "le:u12/16>>4");
     g_free (dir);
   }
 
@@ -139,8 +138,8 @@ GST_START_TEST (test_lists_buffers_of_fake_devices)
   fail_unless_equals_string (klass, "Source/IIO");
   g_free (klass);
   p = gst_device_get_properties (dev);
-  fail_unless_equals_string (gst_structure_get_string (p, "iio.label"),
-      "front-adc");
+  fail_unless_equals_string (
+      gst_structure_get_string (p, "iio.label"), "front-adc");
   fail_unless_equals_string (gst_structure_get_string (p, "iio.channels"),
       "voltage0:le:s16/16>>0,voltage1:le:s16/16>>0,timestamp:le:s64/64>>0");
   fail_unless (gst_structure_get_double (p, "iio.sampling-frequency", &rate));
