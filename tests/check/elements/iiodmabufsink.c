@@ -11,6 +11,7 @@
 #include "iiosim.h"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ADC "iio-sim-adc"
@@ -212,7 +213,8 @@ play_push (Play *p, gsize size)
   } else {
     buf = gst_buffer_new_allocate (NULL, size, NULL);
   }
-  if (gst_is_dmabuf_memory (gst_buffer_peek_memory (buf, 0))) {
+  if (gst_buffer_n_memory (buf) > 0 &&
+      gst_is_dmabuf_memory (gst_buffer_peek_memory (buf, 0))) {
     guint64 *ino = g_new (guint64, 1);
 
     *ino = iiosim_dmabuf_inode (buf);
@@ -360,6 +362,100 @@ GST_START_TEST (test_switch_dmabuf_to_rw)
         play_checked ("dmabuf", "proposed", 4, "dmabuf"), 0);
     fail_unless_equals_uint64 (play_checked ("rw", NULL, 4, "rw"), 4);
   }
+}
+
+GST_END_TEST;
+
+/* Odd buffers from upstream: an empty one is skipped and one larger than a
+ * block is split over several blocks, from system memory (auto copies, rw
+ * writes) and from the pool the sink proposes (a dma-buf cut to 0 bytes);
+ * the DAC plays every byte sent, in order, and no error or warning comes. */
+static void
+play_odd_sizes (const gchar *io_mode, gboolean proposed)
+{
+  gchar *props =
+      g_strdup_printf ("io-mode=%s samples-per-buffer=%u", io_mode, SPB);
+  guint64 sum;
+  Play p;
+
+  dac_free_run ();
+  play_init (&p, props, 4);
+  if (proposed) {
+    guint size = 0;
+
+    play_use_pool (&p, play_query_pool (&p, &size));
+  }
+  play_push (&p, BLOCK);
+  play_push (&p, 0);
+  play_push (&p, proposed ? BLOCK : 3 * BLOCK);
+  play_push (&p, 0);
+  play_push (&p, BLOCK);
+  play_eos (&p);
+  fail_unless_equals_int (wait_eos (p.pipe, 60 * GST_SECOND), 0);
+  sum = iiosim_read_u64 (DAC, "sim_checksum");
+  fail_unless_equals_uint64 (iiosim_read_u64 (DAC, "sim_bytes"), p.bytes);
+  fail_unless (
+      sum == p.hash, "%s: DAC checksum differs from what was sent", io_mode);
+  play_clear (&p);
+  g_free (props);
+}
+
+GST_START_TEST (test_empty_and_oversized_buffers)
+{
+  play_odd_sizes ("auto", FALSE);
+  play_odd_sizes ("rw", FALSE);
+  play_odd_sizes ("dmabuf", TRUE);
+}
+
+GST_END_TEST;
+
+/* Channel lists that name nothing or a channel twice: clear errors. */
+GST_START_TEST (test_bad_channel_lists)
+{
+  iiosim_expect_error ("audiotestsrc ! " CAPS " ! iiodmabufsink device=" DAC
+                       " channels=,",
+      "no channel named", FALSE);
+  iiosim_expect_error ("audiotestsrc ! " CAPS " ! iiodmabufsink device=" DAC
+                       " channels=voltage0,voltage0",
+      "listed twice", FALSE);
+}
+
+GST_END_TEST;
+
+/* A user without access to the device node: a clear error at READY. */
+GST_START_TEST (test_permission_denied)
+{
+  pid_t pid = fork ();
+  gint status = 0;
+
+  fail_unless (pid >= 0);
+  if (pid == 0) {
+    GstElement *sink;
+    GstMessage *msg;
+    GError *err = NULL;
+    GstBus *bus;
+
+    if (setgid (65534) != 0 || setuid (65534) != 0)
+      _exit (10);
+    sink = gst_element_factory_make ("iiodmabufsink", NULL);
+    g_object_set (sink, "device", DAC, NULL);
+    bus = gst_bus_new ();
+    gst_element_set_bus (sink, bus);
+    if (gst_element_set_state (sink, GST_STATE_READY) !=
+        GST_STATE_CHANGE_FAILURE)
+      _exit (11);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (!msg)
+      _exit (12);
+    gst_message_parse_error (msg, &err, NULL);
+    _exit (strstr (err->message, "Permission denied") &&
+                err->code == GST_RESOURCE_ERROR_OPEN_WRITE
+            ? 0
+            : 13);
+  }
+  fail_unless (waitpid (pid, &status, 0) == pid);
+  fail_unless (WIFEXITED (status));
+  fail_unless_equals_int (WEXITSTATUS (status), 0);
 }
 
 GST_END_TEST;
@@ -1029,6 +1125,9 @@ iiodmabufsink_suite (void)
   tcase_add_test (tc, test_dmabuf_import_heap_pool);
   tcase_add_test (tc, test_rw_system_memory);
   tcase_add_test (tc, test_switch_dmabuf_to_rw);
+  tcase_add_test (tc, test_empty_and_oversized_buffers);
+  tcase_add_test (tc, test_bad_channel_lists);
+  tcase_add_test (tc, test_permission_denied);
   tcase_add_test (tc, test_auto_system_memory);
   tcase_add_test (tc, test_auto_dmabuf_import);
   tcase_add_test (tc, test_upstream_uses_proposed_pool);

@@ -54,6 +54,31 @@ GST_START_TEST (test_property_defaults_and_ranges)
 
 GST_END_TEST;
 
+/* Absurd values from a launch line or an application are refused with a
+ * warning and the old value stays. */
+GST_START_TEST (test_out_of_range_values_refused)
+{
+  GstElement *el = gst_element_factory_make ("iiodmabufsink", NULL);
+  guint v;
+
+  g_object_set (el, "n-buffers", 8, "samples-per-buffer", 4096, NULL);
+  ASSERT_WARNING (g_object_set (el, "n-buffers", 1, NULL));
+  ASSERT_WARNING (g_object_set (el, "n-buffers", 65, NULL));
+  ASSERT_WARNING (
+      g_object_set (el, "samples-per-buffer", 16 * 1024 * 1024 + 1, NULL));
+  /* a nick that does not exist: refused (gst-launch reports it) */
+  gst_util_set_object_arg (G_OBJECT (el), "io-mode", "zero-copy-please");
+  g_object_get (el, "n-buffers", &v, NULL);
+  fail_unless_equals_int (v, 8);
+  g_object_get (el, "samples-per-buffer", &v, NULL);
+  fail_unless_equals_int (v, 4096);
+  g_object_get (el, "io-mode", &v, NULL);
+  fail_unless_equals_int (v, 0);
+  gst_object_unref (el);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_stats_before_start)
 {
   GstElement *sink = gst_element_factory_make ("iiodmabufsink", NULL);
@@ -171,6 +196,7 @@ iiodmabufsink_host_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_property_defaults_and_ranges);
+  tcase_add_test (tc, test_out_of_range_values_refused);
   tcase_add_test (tc, test_stats_before_start);
   tcase_add_test (tc, test_missing_device_lists_available);
   tcase_add_test (tc, test_input_device_refused);
