@@ -661,8 +661,9 @@ static GstFlowReturn
 gst_iio_dmabuf_sink_gone (GstIioDmabufSink *sink, const gchar *detail)
 {
   GST_ELEMENT_ERROR (sink, RESOURCE, NOT_FOUND,
-      ("IIO device %s went away while playing (or someone else disabled its "
-       "buffer)",
+      ("IIO device \"%s\" (%s) went away while playing (or someone else "
+       "disabled its buffer)",
+          gst_iio_device_get_name (sink->dev),
           gst_iio_device_get_id (sink->dev)),
       ("%s", detail));
   return GST_FLOW_ERROR;
@@ -676,26 +677,6 @@ gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
           GST_TIME_ARGS (timeout)),
       ("device stalled or stopped; see the timeout property"));
   return GST_FLOW_ERROR;
-}
-
-/* Waits are cut into slices of this, to look whether the device is still
- * there between them: after its removal no transfer completes. */
-#define ALIVE_CHECK_INTERVAL (200 * GST_MSECOND)
-
-/* How long the next slice of a wait of @timeout may be, @waited into it;
- * FALSE when it is over. */
-static gboolean
-gst_iio_dmabuf_sink_next_slice (
-    GstClockTime timeout, GstClockTime waited, GstClockTime *slice)
-{
-  if (timeout == GST_CLOCK_TIME_NONE) {
-    *slice = ALIVE_CHECK_INTERVAL;
-    return TRUE;
-  }
-  if (waited >= timeout)
-    return FALSE;
-  *slice = MIN (timeout - waited, ALIVE_CHECK_INTERVAL);
-  return TRUE;
 }
 
 /* Takes the oldest queued block back once the device has read it, waiting
@@ -712,8 +693,7 @@ gst_iio_dmabuf_sink_dequeue (
 
   *done = FALSE;
   for (;;) {
-    if (timeout != 0 &&
-        !gst_iio_dmabuf_sink_next_slice (timeout, waited, &slice))
+    if (timeout != 0 && !gst_iio_next_wait_slice (timeout, waited, &slice))
       return gst_iio_dmabuf_sink_timed_out (sink, timeout);
     res = gst_iio_buffer_dequeue (sink->buf, slice, &buffer, &err);
     if (res != GST_IIO_WAIT_TIMEOUT)
@@ -1199,7 +1179,7 @@ gst_iio_dmabuf_sink_rw_write (
   gssize w;
 
   while (size > 0) {
-    if (!gst_iio_dmabuf_sink_next_slice (timeout, waited, &slice))
+    if (!gst_iio_next_wait_slice (timeout, waited, &slice))
       return gst_iio_dmabuf_sink_timed_out (sink, timeout);
     n = MIN (size, sink->block_bytes - sink->rw_fill);
     w = gst_iio_buffer_write (sink->buf, data, n, slice, &err);

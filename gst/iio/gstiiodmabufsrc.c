@@ -729,11 +729,49 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   }
 }
 
+/* The device was removed (or someone else disabled its buffer). */
+static GstFlowReturn
+gst_iio_dmabuf_src_gone (GstIioDmabufSrc *src, const gchar *detail)
+{
+  GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
+      ("IIO device \"%s\" (%s) went away while streaming (or its buffer was "
+       "disabled by someone else)",
+          gst_iio_device_get_name (src->dev), gst_iio_device_get_id (src->dev)),
+      ("%s", detail));
+  return GST_FLOW_ERROR;
+}
+
+/* Waits for the oldest queued block, in slices: a device removed meanwhile
+ * completes nothing more, and is noticed within a slice. */
+static GstIioWaitResult
+gst_iio_dmabuf_src_wait_block (
+    GstIioDmabufSrc *src, GstBuffer **out, gboolean *gone, GError **err)
+{
+  GstClockTime timeout =
+      src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE;
+  GstClockTime waited = 0, slice = 0;
+  GstIioWaitResult res = GST_IIO_WAIT_TIMEOUT;
+
+  *gone = FALSE;
+  while (gst_iio_next_wait_slice (timeout, waited, &slice)) {
+    res = gst_iio_buffer_dequeue (src->buf, slice, out, err);
+    if (res != GST_IIO_WAIT_TIMEOUT)
+      break;
+    if (!gst_iio_buffer_still_enabled (src->dev, src->settings.buffer_index)) {
+      *gone = TRUE;
+      break;
+    }
+    waited += slice;
+  }
+  return res;
+}
+
 static GstFlowReturn
 gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
 {
   GstFlowReturn ret;
   GError *err = NULL;
+  gboolean gone;
 
   for (;;) {
     ret = src->streaming ? gst_iio_dmabuf_src_fill_queue (src)
@@ -748,14 +786,14 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
       }
       src->streaming = TRUE;
     }
-    switch (gst_iio_buffer_dequeue (src->buf,
-        src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE,
-        out, &err)) {
+    switch (gst_iio_dmabuf_src_wait_block (src, out, &gone, &err)) {
       case GST_IIO_WAIT_OK:
         return GST_FLOW_OK;
       case GST_IIO_WAIT_FLUSHING:
         return GST_FLOW_FLUSHING;
       case GST_IIO_WAIT_TIMEOUT:
+        if (gone)
+          return gst_iio_dmabuf_src_gone (src, "no transfer completes");
         GST_ELEMENT_ERROR (src, RESOURCE, READ,
             ("The IIO device delivered nothing for %" GST_TIME_FORMAT,
                 GST_TIME_ARGS (src->settings.timeout)),
@@ -768,15 +806,10 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
         }
         if (!gst_iio_buffer_still_enabled (
                 src->dev, src->settings.buffer_index)) {
-          GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
-              ("IIO device \"%s\" went away while streaming (or its buffer "
-               "was disabled by someone else)",
-                  src->settings.device ? src->settings.device
-                                       : gst_iio_device_get_id (src->dev)),
-              ("%s", err->message));
+          ret = gst_iio_dmabuf_src_gone (src, err->message);
           g_clear_error (&err);
           gst_clear_buffer (out);
-          return GST_FLOW_ERROR;
+          return ret;
         }
         /* A failed block: its data is not pushed; the stream goes on. */
         GST_OBJECT_LOCK (src);

@@ -45,8 +45,15 @@ gst_iio_io_mode_get_type (void)
     { 0, NULL, NULL }
   };
 
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstIioIoMode", values));
+  if (g_once_init_enter (&type)) {
+    /* Each plugin links a copy of this file: another copy may have
+     * registered the type already. */
+    GType t = g_type_from_name ("GstIioIoMode");
+
+    if (!t)
+      t = g_enum_register_static ("GstIioIoMode", values);
+    g_once_init_leave (&type, t);
+  }
   return type;
 }
 
@@ -272,69 +279,100 @@ gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index)
   return enabled;
 }
 
+gboolean
+gst_iio_next_wait_slice (
+    GstClockTime timeout, GstClockTime waited, GstClockTime *slice)
+{
+  if (timeout == GST_CLOCK_TIME_NONE) {
+    *slice = GST_IIO_ALIVE_CHECK_INTERVAL;
+    return TRUE;
+  }
+  if (waited >= timeout)
+    return FALSE;
+  *slice = MIN (timeout - waited, GST_IIO_ALIVE_CHECK_INTERVAL);
+  return TRUE;
+}
+
 void
 gst_iio_settings_install (GObjectClass *klass, GstIioDirection direction)
+{
+  gst_iio_settings_install_some (klass, direction, GST_IIO_PROPS_ALL);
+}
+
+void
+gst_iio_settings_install_some (
+    GObjectClass *klass, GstIioDirection direction, guint64 props)
 {
   gboolean out = direction == GST_IIO_DIRECTION_OUTPUT;
   GParamFlags flags =
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
 
-  g_object_class_install_property (klass, GST_IIO_PROP_DEVICE,
-      g_param_spec_string ("device", "Device",
-          out ? "IIO device: its name, its label or iio:deviceN (default: the "
-                "first device with an output buffer)"
-              : "IIO device: its name, its label or iio:deviceN (default: the "
-                "first device with an input buffer)",
-          NULL, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_BUFFER_INDEX,
-      g_param_spec_uint ("buffer-index", "Buffer index",
-          "Which buffer of the device (bufferN)", 0, 255, 0, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_CHANNELS,
-      g_param_spec_string ("channels", "Channels",
-          "Comma-separated channel ids as sysfs names them (voltage0,...); "
-          "default: every scan element but the timestamp",
-          NULL, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_SAMPLING_FREQUENCY,
-      g_param_spec_double ("sampling-frequency", "Sampling frequency",
-          out ? "Sampling frequency to set, in Hz (0: the rate of the caps)"
-              : "Sampling frequency to set, in Hz (0: keep the device's)",
-          0, G_MAXINT, 0, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_ATTRIBUTES,
-      g_param_spec_string ("attributes", "Attributes",
-          "Device attributes to write at start, \"name=value,name=value\"",
-          NULL, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_SAMPLES_PER_BUFFER,
-      g_param_spec_uint ("samples-per-buffer", "Samples per buffer",
-          out ? "Samples (scans) in the sink's own dma-bufs and write() "
-                "blocks; 0: the size of the first buffer from upstream (for "
-                "the pool offered upstream: about 10 ms, at least 1024)"
-              : "Samples (scans) per buffer; 0: about 10 ms at the device's "
-                "rate",
-          0, GST_IIO_MAX_SAMPLES_PER_BUFFER, 0, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_N_BUFFERS,
-      g_param_spec_uint ("n-buffers", "Kernel buffers",
-          "Blocks kept queued in the kernel", GST_IIO_MIN_N_BUFFERS,
-          GST_IIO_MAX_N_BUFFERS, GST_IIO_DEFAULT_N_BUFFERS, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_IO_MODE,
-      g_param_spec_enum ("io-mode", "I/O mode",
-          out ? "How samples reach the device" : "How samples reach buffers",
-          GST_TYPE_IIO_IO_MODE, GST_IIO_IO_MODE_AUTO, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_DMA_HEAP,
-      g_param_spec_string ("dma-heap", "DMA heap",
-          out ? "dma-heap to allocate the sink's own dma-bufs from (the "
-                "default heap falls back to /dev/udmabuf when missing)"
-              : "dma-heap to allocate from in io-mode=dmabuf (the default "
-                "heap falls back to /dev/udmabuf when missing)",
-          GST_IIO_DEFAULT_DMA_HEAP, flags));
-  g_object_class_install_property (klass, GST_IIO_PROP_TIMEOUT,
-      g_param_spec_uint64 ("timeout", "Timeout",
-          out ? "Error out when the device consumes nothing for this long "
-                "(ns, 0: wait for ever)"
-              : "Error out when the device delivers nothing for this long "
-                "(ns, 0: wait for ever)",
-          0, G_MAXUINT64, GST_IIO_DEFAULT_TIMEOUT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-              GST_PARAM_MUTABLE_PLAYING));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_DEVICE))
+    g_object_class_install_property (klass, GST_IIO_PROP_DEVICE,
+        g_param_spec_string ("device", "Device",
+            out ? "IIO device: its name, its label or iio:deviceN "
+                  "(default: the first device with an output buffer)"
+                : "IIO device: its name, its label or iio:deviceN "
+                  "(default: the first device with an input buffer)",
+            NULL, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_BUFFER_INDEX))
+    g_object_class_install_property (klass, GST_IIO_PROP_BUFFER_INDEX,
+        g_param_spec_uint ("buffer-index", "Buffer index",
+            "Which buffer of the device (bufferN)", 0, 255, 0, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_CHANNELS))
+    g_object_class_install_property (klass, GST_IIO_PROP_CHANNELS,
+        g_param_spec_string ("channels", "Channels",
+            "Comma-separated channel ids as sysfs names them (voltage0,...); "
+            "default: every scan element but the timestamp",
+            NULL, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_SAMPLING_FREQUENCY))
+    g_object_class_install_property (klass, GST_IIO_PROP_SAMPLING_FREQUENCY,
+        g_param_spec_double ("sampling-frequency", "Sampling frequency",
+            out ? "Sampling frequency to set, in Hz (0: the rate of the caps)"
+                : "Sampling frequency to set, in Hz (0: keep the device's)",
+            0, G_MAXINT, 0, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_ATTRIBUTES))
+    g_object_class_install_property (klass, GST_IIO_PROP_ATTRIBUTES,
+        g_param_spec_string ("attributes", "Attributes",
+            "Device attributes to write at start, \"name=value,name=value\"",
+            NULL, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_SAMPLES_PER_BUFFER))
+    g_object_class_install_property (klass, GST_IIO_PROP_SAMPLES_PER_BUFFER,
+        g_param_spec_uint ("samples-per-buffer", "Samples per buffer",
+            out ? "Samples (scans) in the sink's own dma-bufs and write() "
+                  "blocks; 0: the size of the first buffer from upstream (for "
+                  "the pool offered upstream: about 10 ms, at least 1024)"
+                : "Samples (scans) per buffer; 0: about 10 ms at the device's "
+                  "rate",
+            0, GST_IIO_MAX_SAMPLES_PER_BUFFER, 0, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_N_BUFFERS))
+    g_object_class_install_property (klass, GST_IIO_PROP_N_BUFFERS,
+        g_param_spec_uint ("n-buffers", "Kernel buffers",
+            "Blocks kept queued in the kernel", GST_IIO_MIN_N_BUFFERS,
+            GST_IIO_MAX_N_BUFFERS, GST_IIO_DEFAULT_N_BUFFERS, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_IO_MODE))
+    g_object_class_install_property (klass, GST_IIO_PROP_IO_MODE,
+        g_param_spec_enum ("io-mode", "I/O mode",
+            out ? "How samples reach the device" : "How samples reach buffers",
+            GST_TYPE_IIO_IO_MODE, GST_IIO_IO_MODE_AUTO, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_DMA_HEAP))
+    g_object_class_install_property (klass, GST_IIO_PROP_DMA_HEAP,
+        g_param_spec_string ("dma-heap", "DMA heap",
+            out ? "dma-heap to allocate the sink's own dma-bufs from (the "
+                  "default heap falls back to /dev/udmabuf when missing)"
+                : "dma-heap to allocate from in io-mode=dmabuf (the default "
+                  "heap falls back to /dev/udmabuf when missing)",
+            GST_IIO_DEFAULT_DMA_HEAP, flags));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_TIMEOUT))
+    g_object_class_install_property (klass, GST_IIO_PROP_TIMEOUT,
+        g_param_spec_uint64 ("timeout", "Timeout",
+            out ? "Error out when the device consumes nothing for this long "
+                  "(ns, 0: wait for ever)"
+                : "Error out when the device delivers nothing for this long "
+                  "(ns, 0: wait for ever)",
+            0, G_MAXUINT64, GST_IIO_DEFAULT_TIMEOUT,
+            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                GST_PARAM_MUTABLE_PLAYING));
 }
 
 void

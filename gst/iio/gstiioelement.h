@@ -91,6 +91,15 @@ gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
  * buffer) is no passing failure. */
 gboolean gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index);
 
+/* Waits for a transfer are cut into slices of this, to look between them
+ * whether the device is still there: after its removal none completes. */
+#define GST_IIO_ALIVE_CHECK_INTERVAL (200 * GST_MSECOND)
+
+/* How long the next slice of a wait of @timeout (GST_CLOCK_TIME_NONE: for
+ * ever) may be, @waited into it; FALSE when the wait is over. */
+gboolean gst_iio_next_wait_slice (
+    GstClockTime timeout, GstClockTime waited, GstClockTime *slice);
+
 /* The properties both elements have, and their values (the element's
  * object lock guards them). */
 typedef struct
@@ -128,6 +137,18 @@ enum {
 /* Installs the shared properties on an element class of @direction (the
  * blurbs say "input" or "output"). */
 void gst_iio_settings_install (GObjectClass *klass, GstIioDirection direction);
+
+/* A set of shared properties, for gst_iio_settings_install_some(). */
+#define GST_IIO_PROP_BIT(id) (G_GUINT64_CONSTANT (1) << (id))
+#define GST_IIO_PROPS_ALL                                                      \
+  (GST_IIO_PROP_BIT (GST_IIO_PROP_LAST) -                                      \
+      GST_IIO_PROP_BIT (GST_IIO_PROP_DEVICE))
+
+/* Installs only the shared properties whose GST_IIO_PROP_BIT() is in @props,
+ * for an element that has some of them (they keep their ids); installing
+ * GST_IIO_PROPS_ALL is gst_iio_settings_install(). */
+void gst_iio_settings_install_some (
+    GObjectClass *klass, GstIioDirection direction, guint64 props);
 void gst_iio_settings_init (GstIioSettings *settings);
 void gst_iio_settings_clear (GstIioSettings *settings);
 /* FALSE when @prop_id is none of the shared ones. */

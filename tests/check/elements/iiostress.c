@@ -1,0 +1,453 @@
+/* Reliability of both elements on the iio-sim test driver in the guest:
+ * state cycles per io-mode, random state changes against flushes from a
+ * second thread, devices that go away and come back, a downstream that
+ * holds every buffer. Each test prints its figures (fds, RSS, times).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+
+#include "iiosim.h"
+
+#include <unistd.h>
+
+#define ADC "iio-sim-adc"
+#define DAC "iio-sim-dac"
+#define CAPS2 "audio/x-raw,format=S16LE,layout=interleaved,channels=2"
+#define CYCLES 1000
+
+static void
+setup (void)
+{
+  iiosim_reload (NULL);
+  iiosim_write (ADC, "sim_free_run", "1");
+  iiosim_write (DAC, "sim_free_run", "1");
+}
+
+/* The element named @name in @pipe reached PLAYING with io-mode @mode. */
+static void
+check_mode (GstElement *pipe, const gchar *name, const gchar *mode)
+{
+  GstElement *el = gst_bin_get_by_name (GST_BIN (pipe), name);
+  gchar *got = iiosim_stat_string (el, "io-mode");
+
+  fail_unless_equals_string (got, mode);
+  g_free (got);
+  gst_object_unref (el);
+}
+
+/* CYCLES times NULL -> PLAYING (through READY and PAUSED) -> NULL; fds and
+ * RSS after the second cycle and at the end are printed and compared. */
+static void
+cycle (const gchar *desc, const gchar *el, const gchar *mode)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  guint fds0 = 0, rss0 = 0, fds1, rss1;
+  gint64 t0 = g_get_monotonic_time ();
+
+  fail_unless (pipe != NULL, "%s", desc);
+  for (guint i = 0; i < CYCLES; i++) {
+    fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    fail_unless_equals_int (
+        gst_element_get_state (pipe, NULL, NULL, 10 * GST_SECOND),
+        GST_STATE_CHANGE_SUCCESS);
+    if (i == 0)
+      check_mode (pipe, el, mode);
+    fail_unless_equals_int (
+        gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+    if (i == 1) {
+      fds0 = iiosim_count_fds ();
+      rss0 = iiosim_rss_kib ();
+    }
+  }
+  fds1 = iiosim_count_fds ();
+  rss1 = iiosim_rss_kib ();
+  g_print ("state cycles: %s %s: %u cycles in %.1f s; fds %u -> %u, "
+           "RSS %u -> %u KiB\n",
+      el, mode, CYCLES, (g_get_monotonic_time () - t0) / 1e6, fds0, fds1, rss0,
+      rss1);
+  fail_unless_equals_int (fds1, fds0);
+  /* a block, or even a GstBuffer, leaked per cycle would show */
+  fail_unless (rss1 < rss0 + 2048, "RSS grew from %u to %u KiB", rss0, rss1);
+  gst_object_unref (pipe);
+}
+
+GST_START_TEST (test_cycles_src_dmabuf)
+{
+  cycle ("iiodmabufsrc name=src device=" ADC " io-mode=dmabuf "
+         "samples-per-buffer=256 ! fakesink sync=false",
+      "src", "dmabuf");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cycles_src_dmabuf_import)
+{
+  /* the DAC's sink offers the pool the source imports */
+  cycle ("iiodmabufsrc name=src device=" ADC " io-mode=dmabuf-import "
+         "channels=voltage0,voltage1 samples-per-buffer=256 ! "
+         "iiodmabufsink device=" DAC " sync=false",
+      "src", "dmabuf-import");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cycles_src_rw)
+{
+  cycle ("iiodmabufsrc name=src device=" ADC " io-mode=rw "
+         "samples-per-buffer=256 ! fakesink sync=false",
+      "src", "rw");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cycles_sink_dmabuf)
+{
+  /* audiotestsrc writes into the pool the sink proposes */
+  cycle ("audiotestsrc samplesperbuffer=256 ! " CAPS2 ",rate=48000 ! "
+         "iiodmabufsink name=sink device=" DAC " io-mode=dmabuf",
+      "sink", "dmabuf");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cycles_sink_dmabuf_import)
+{
+  cycle ("iiodmabufsrc device=" ADC " channels=voltage0,voltage1 "
+         "samples-per-buffer=256 ! iiodmabufsink name=sink device=" DAC
+         " io-mode=dmabuf-import sync=false",
+      "sink", "dmabuf-import");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cycles_sink_rw)
+{
+  cycle ("audiotestsrc samplesperbuffer=256 ! " CAPS2 ",rate=48000 ! "
+         "iiodmabufsink name=sink device=" DAC " io-mode=rw",
+      "sink", "rw");
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstElement *pipe;
+  volatile gint stop;
+  volatile guint changes;
+  volatile guint flushes;
+} Chaos;
+
+/* Prints every thread's stack of this process (gdb from the host system,
+ * when there is one): what a hang is stuck on. */
+static void
+print_stacks (void)
+{
+  gchar *cmd = g_strdup_printf (
+      "gdb -q -batch -p %d -ex 'thread apply all bt'", (gint)getpid ());
+  gchar *out = NULL;
+
+  if (g_spawn_command_line_sync (cmd, &out, NULL, NULL, NULL))
+    g_print ("%s\n", out);
+  g_free (out);
+  g_free (cmd);
+}
+
+/* Aborts, with every thread's stack, when neither the state changes nor
+ * the flushes have moved for 15 s: a deadlock, named. */
+static gpointer
+watchdog (gpointer data)
+{
+  Chaos *c = data;
+  guint changes = 0, flushes = 0;
+  gint64 moved = g_get_monotonic_time ();
+
+  while (!g_atomic_int_get (&c->stop)) {
+    g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+    if ((guint)g_atomic_int_get (&c->changes) != changes ||
+        (guint)g_atomic_int_get (&c->flushes) != flushes) {
+      changes = g_atomic_int_get (&c->changes);
+      flushes = g_atomic_int_get (&c->flushes);
+      moved = g_get_monotonic_time ();
+    } else if (g_get_monotonic_time () - moved > 15 * G_USEC_PER_SEC) {
+      g_print ("deadlock: %u state changes, %u flushes, then nothing for "
+               "15 s\n",
+          changes, flushes);
+      print_stacks ();
+      abort ();
+    }
+  }
+  return NULL;
+}
+
+static gpointer
+random_states (gpointer data)
+{
+  Chaos *c = data;
+  const GstState states[] = { GST_STATE_NULL, GST_STATE_READY, GST_STATE_PAUSED,
+    GST_STATE_PLAYING };
+  GRand *rand = g_rand_new_with_seed (20261125);
+
+  while (!g_atomic_int_get (&c->stop)) {
+    gst_element_set_state (c->pipe, states[g_rand_int_range (rand, 0, 4)]);
+    /* Not waiting for async changes: a pipeline flushed all the time may
+     * never preroll, and the next change must still be taken. */
+    g_atomic_int_inc (&c->changes);
+    g_usleep (g_rand_int_range (rand, 0, 5000));
+  }
+  g_rand_free (rand);
+  return NULL;
+}
+
+/* One thread changes states at random while this one flushes (a flushing
+ * seek, which a live source refuses, then flush-start/stop sent to the
+ * pipeline, which hands them to the source as a seek would): every call
+ * returns, no critical, and NULL at the end leaves the fds as they were.
+ * (Flush events sent to the source element itself, bypassing the
+ * pipeline, or a flush-start and flush-stop with a state change between
+ * them, deadlock in GStreamer's own locks, whatever the elements.) */
+static void
+chaos (const gchar *desc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  guint fds0 = iiosim_count_fds (), rss0 = iiosim_rss_kib ();
+  gint64 t0 = g_get_monotonic_time ();
+  Chaos c = { pipe, 0, 0, 0 };
+  GThread *thread, *dog;
+
+  thread = g_thread_new ("states", random_states, &c);
+  dog = g_thread_new ("watchdog", watchdog, &c);
+  while (g_get_monotonic_time () - t0 < 20 * G_USEC_PER_SEC) {
+    gst_element_seek_simple (pipe, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH, 0);
+    /* start and stop under the state lock, as one flush: a state change
+     * between them would restart streaming, which then blocks in preroll
+     * holding the stream lock that flush-stop needs */
+    GST_STATE_LOCK (pipe);
+    gst_element_send_event (pipe, gst_event_new_flush_start ());
+    g_usleep (1000);
+    gst_element_send_event (pipe, gst_event_new_flush_stop (TRUE));
+    GST_STATE_UNLOCK (pipe);
+    g_atomic_int_inc (&c.flushes);
+    g_usleep (3000);
+  }
+  g_atomic_int_set (&c.stop, 1);
+  g_thread_join (thread);
+  g_thread_join (dog);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  g_print ("random states: %s: %u state changes, %u flushes in 20 s; "
+           "fds %u -> %u, RSS %u -> %u KiB\n",
+      desc, c.changes, c.flushes, fds0, iiosim_count_fds (), rss0,
+      iiosim_rss_kib ());
+  fail_unless (c.changes > 200, "only %u state changes", c.changes);
+  fail_unless_equals_int (iiosim_count_fds (), fds0);
+  gst_object_unref (pipe);
+}
+
+GST_START_TEST (test_random_states_and_flushes_src)
+{
+  chaos ("iiodmabufsrc name=src device=" ADC " samples-per-buffer=256 ! "
+         "fakesink sync=false");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_random_states_and_flushes_adc_to_dac)
+{
+  chaos ("iiodmabufsrc name=src device=" ADC " channels=voltage0,voltage1 "
+         "samples-per-buffer=256 ! queue ! iiodmabufsink device=" DAC
+         " sync=false");
+}
+
+GST_END_TEST;
+
+/* Plays @pipe for 300 ms: no error, and device @counted (the ADC, or the
+ * DAC) moved blocks meanwhile. */
+static void
+run_briefly (GstElement *pipe, const gchar *counted)
+{
+  guint64 before = iiosim_read_u64 (counted, "sim_blocks");
+  GstMessage *msg;
+
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 300 * GST_MSECOND, GST_MESSAGE_ERROR);
+  if (msg) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail ("error: %s", err->message);
+  }
+  fail_unless (iiosim_read_u64 (counted, "sim_blocks") > before,
+      "%s moved no block", counted);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+}
+
+/* Plays @desc, unbinds platform device @gone while it streams: an error
+ * naming @gone within 1 s, NULL within 1 s; after the device is back the
+ * same pipeline streams again, and no fd is left behind. */
+static void
+unplug_and_return (const gchar *desc, const gchar *gone)
+{
+  const gchar *counted = strstr (desc, "iiodmabufsrc") ? ADC : DAC;
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  guint fds0 = iiosim_count_fds ();
+  GstMessage *msg;
+  GError *err = NULL;
+  gint64 t0, error_us, null_us;
+
+  run_briefly (pipe, counted); /* it works before */
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (
+      gst_element_get_state (pipe, NULL, NULL, 10 * GST_SECOND),
+      GST_STATE_CHANGE_SUCCESS);
+  g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+  t0 = g_get_monotonic_time ();
+  iiosim_unbind (gone);
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  error_us = g_get_monotonic_time () - t0;
+  fail_unless (msg != NULL, "no error after %s went away", gone);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, gone) != NULL, "error '%s' names not %s",
+      err->message, gone);
+  g_error_free (err);
+  gst_message_unref (msg);
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  null_us = g_get_monotonic_time () - t0;
+  iiosim_bind (gone);
+  iiosim_write (ADC, "sim_free_run", "1");
+  iiosim_write (DAC, "sim_free_run", "1");
+  run_briefly (pipe, counted); /* and again once the device is back */
+  g_print ("unplug %s: error after %.1f ms, NULL after %.1f ms, restarted; "
+           "fds %u -> %u\n",
+      gone, error_us / 1e3, null_us / 1e3, fds0, iiosim_count_fds ());
+  fail_unless (error_us < G_USEC_PER_SEC, "error after %" G_GINT64_FORMAT " us",
+      error_us);
+  fail_unless (null_us < G_USEC_PER_SEC);
+  fail_unless_equals_int (iiosim_count_fds (), fds0);
+  gst_object_unref (pipe);
+}
+
+GST_START_TEST (test_unplug_src_and_return)
+{
+  unplug_and_return ("iiodmabufsrc device=" ADC " samples-per-buffer=1024 "
+                     "! fakesink sync=false",
+      ADC);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unplug_sink_and_return)
+{
+  unplug_and_return ("audiotestsrc samplesperbuffer=1024 ! " CAPS2
+                     ",rate=1000000 ! iiodmabufsink device=" DAC " sync=false",
+      DAC);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unplug_adc_to_dac_and_return)
+{
+  unplug_and_return ("iiodmabufsrc device=" ADC " channels=voltage0,voltage1 "
+                     "samples-per-buffer=1024 ! "
+                     "iiodmabufsink device=" DAC " sync=false",
+      ADC);
+  unplug_and_return ("iiodmabufsrc device=" ADC " channels=voltage0,voltage1 "
+                     "samples-per-buffer=1024 ! "
+                     "iiodmabufsink device=" DAC " sync=false",
+      DAC);
+}
+
+GST_END_TEST;
+
+/* Downstream keeps every buffer for 500 ms: the source runs out of blocks,
+ * the device (paced at 100 kHz) overruns. When downstream lets go, the
+ * stream goes on with DISCONT, a warning and the lost samples counted. */
+GST_START_TEST (test_downstream_holds_every_buffer)
+{
+  GstElement *pipe, *sink, *src;
+  GstMessage *msg;
+  GstSample *sample;
+  GList *held = NULL;
+  gboolean discont = FALSE;
+  guint64 lost;
+  guint n_held;
+
+  iiosim_write (ADC, "sampling_frequency", "100000");
+  iiosim_write (ADC, "sim_free_run", "0");
+  pipe = gst_parse_launch ("iiodmabufsrc name=src device=" ADC
+                           " samples-per-buffer=1000 ! appsink name=sink "
+                           "sync=false",
+      NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  /* hold everything that comes for 500 ms */
+  for (gint64 end = g_get_monotonic_time () + 500 * G_TIME_SPAN_MILLISECOND;
+       g_get_monotonic_time () < end;) {
+    g_signal_emit_by_name (sink, "try-pull-sample", 10 * GST_MSECOND, &sample);
+    if (sample)
+      held = g_list_prepend (held, sample);
+  }
+  n_held = g_list_length (held);
+  g_list_free_full (held, (GDestroyNotify)gst_sample_unref);
+  for (guint i = 0; i < 200 && !discont; i++) {
+    g_signal_emit_by_name (sink, "try-pull-sample", 2 * GST_SECOND, &sample);
+    fail_unless (sample != NULL, "the stream did not go on");
+    discont = GST_BUFFER_FLAG_IS_SET (
+        gst_sample_get_buffer (sample), GST_BUFFER_FLAG_DISCONT);
+    gst_sample_unref (sample);
+  }
+  fail_unless (discont, "no DISCONT after downstream held the blocks");
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 2 * GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning about lost samples");
+  gst_message_unref (msg);
+  lost = iiosim_stat_u64 (src, "samples-lost");
+  g_print ("downstream held %u buffers for 500 ms: %" G_GUINT64_FORMAT
+           " samples reported lost, DISCONT set\n",
+      n_held, lost);
+  /* 500 ms at 100 kHz less what the held blocks carried */
+  fail_unless (lost > 10000, "samples-lost %" G_GUINT64_FORMAT, lost);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+static Suite *
+iiostress_suite (void)
+{
+  Suite *s = suite_create ("iiostress");
+  TCase *tc = tcase_create ("guest");
+
+  tcase_set_timeout (tc, 600);
+  tcase_add_checked_fixture (tc, setup, NULL);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_cycles_src_dmabuf);
+  tcase_add_test (tc, test_cycles_src_dmabuf_import);
+  tcase_add_test (tc, test_cycles_src_rw);
+  tcase_add_test (tc, test_cycles_sink_dmabuf);
+  tcase_add_test (tc, test_cycles_sink_dmabuf_import);
+  tcase_add_test (tc, test_cycles_sink_rw);
+  tcase_add_test (tc, test_random_states_and_flushes_src);
+  tcase_add_test (tc, test_random_states_and_flushes_adc_to_dac);
+  tcase_add_test (tc, test_unplug_src_and_return);
+  tcase_add_test (tc, test_unplug_sink_and_return);
+  tcase_add_test (tc, test_unplug_adc_to_dac_and_return);
+  tcase_add_test (tc, test_downstream_holds_every_buffer);
+  return s;
+}
+
+GST_CHECK_MAIN (iiostress);
