@@ -44,6 +44,8 @@ struct _GstIioBuffer
   gboolean no_sync_file; /* kernel cannot export fences: poll only */
   GHashTable *attached;  /* guint64 ino -> GstIioAttachment */
   GQueue queued;         /* GstBuffer, oldest first */
+  guint64 done_ns;       /* CLOCK_MONOTONIC when the last wait's fence
+                          * signalled; 0 when unknown */
 };
 
 G_DEFINE_QUARK (gst - iio - buffer - error - quark, gst_iio_buffer_error);
@@ -346,6 +348,7 @@ gst_iio_buffer_wait (
   struct sync_file_info info = { 0 };
   GstIioWaitResult res;
 
+  buf->done_ns = 0;
   if (!att || att->sync_fd < 0)
     return poll_one (
         buf, dmabuf_fd, buf->output ? POLLOUT : POLLIN, timeout, error);
@@ -353,7 +356,17 @@ gst_iio_buffer_wait (
   res = poll_one (buf, att->sync_fd, POLLIN, timeout, error);
   if (res != GST_IIO_WAIT_OK)
     return res;
-  if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) == 0 && info.status < 0) {
+  if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) == 0 &&
+      info.num_fences == 1) {
+    /* The fence's own signal time (CLOCK_MONOTONIC), for latency figures. */
+    struct sync_fence_info fence = { 0 };
+    struct sync_file_info one = { .num_fences = 1,
+      .sync_fence_info = (guintptr)&fence };
+
+    if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &one) == 0)
+      buf->done_ns = fence.timestamp_ns;
+  }
+  if (info.status < 0) {
     g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TRANSFER,
         "The IIO transfer failed: %s", g_strerror (-info.status));
     res = GST_IIO_WAIT_ERROR;
@@ -412,6 +425,12 @@ gst_iio_buffer_dequeue (
   if (res == GST_IIO_WAIT_OK || res == GST_IIO_WAIT_ERROR)
     *buffer = g_queue_pop_head (&buf->queued);
   return res;
+}
+
+guint64
+gst_iio_buffer_done_ns (GstIioBuffer *buf)
+{
+  return buf->done_ns;
 }
 
 guint

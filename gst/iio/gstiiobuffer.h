@@ -72,6 +72,9 @@ gboolean gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer,
 GstIioWaitResult gst_iio_buffer_dequeue (GstIioBuffer *buf,
     GstClockTime timeout, GstBuffer **buffer, GError **error);
 guint gst_iio_buffer_n_queued (GstIioBuffer *buf);
+/* When the transfer of the last gst_iio_buffer_wait()/dequeue() completed
+ * (CLOCK_MONOTONIC ns, from its fence), or 0 when the kernel did not say. */
+guint64 gst_iio_buffer_done_ns (GstIioBuffer *buf);
 /* Drops every queued GstBuffer (after the device was disabled). */
 void gst_iio_buffer_flush_queue (GstIioBuffer *buf);
 

@@ -146,6 +146,7 @@ struct _GstIioDmabufSink
   guint64 n_underruns;
   guint64 n_dropped;
   guint64 n_failed;
+  GstIioLatency enqueue_latency; /* render() entered -> block queued */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -269,7 +270,11 @@ gst_iio_dmabuf_sink_stats (GstIioDmabufSink *sink)
       G_TYPE_UINT64, sink->n_dropped, "blocks-failed", G_TYPE_UINT64,
       sink->n_failed, "dmabufs-attached", G_TYPE_UINT,
       sink->buf ? gst_iio_buffer_n_attached (sink->buf) : 0, "io-mode",
-      G_TYPE_STRING, gst_iio_io_mode_nick (sink->mode), NULL);
+      G_TYPE_STRING, gst_iio_io_mode_nick (sink->mode),
+      "enqueue-latency-p50-ns", G_TYPE_UINT64,
+      gst_iio_latency_percentile (&sink->enqueue_latency, 50),
+      "enqueue-latency-p99-ns", G_TYPE_UINT64,
+      gst_iio_latency_percentile (&sink->enqueue_latency, 99), NULL);
 }
 
 static void
@@ -423,6 +428,7 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
   GST_OBJECT_LOCK (sink);
   sink->n_played = sink->n_bytes = sink->n_copies = 0;
   sink->n_underruns = sink->n_dropped = sink->n_failed = 0;
+  gst_iio_latency_clear (&sink->enqueue_latency);
   GST_OBJECT_UNLOCK (sink);
   return TRUE;
 }
@@ -1238,12 +1244,24 @@ static GstFlowReturn
 gst_iio_dmabuf_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 {
   GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+  guint64 t0 = gst_iio_now_ns ();
+  guint64 played = sink->n_played;
+  GstFlowReturn ret;
 
   if (sink->mode == GST_IIO_IO_MODE_RW)
-    return gst_iio_dmabuf_sink_render_rw (sink, buffer);
-  if (sink->cyclic)
+    ret = gst_iio_dmabuf_sink_render_rw (sink, buffer);
+  else if (sink->cyclic)
     return gst_iio_dmabuf_sink_render_cyclic (sink, buffer);
-  return gst_iio_dmabuf_sink_render_dmabuf (sink, buffer);
+  else
+    ret = gst_iio_dmabuf_sink_render_dmabuf (sink, buffer);
+  /* Until its data is in the kernel's queue (or written): includes the wait
+   * for a free block when the queue is full, as a user sees it. */
+  GST_OBJECT_LOCK (sink);
+  if (ret == GST_FLOW_OK && sink->n_played != played)
+    gst_iio_latency_add (
+        &sink->enqueue_latency, (gint64)(gst_iio_now_ns () - t0));
+  GST_OBJECT_UNLOCK (sink);
+  return ret;
 }
 
 /* rw: completes the last fileio block (with silence) and waits until the

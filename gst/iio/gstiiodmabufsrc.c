@@ -94,6 +94,7 @@ struct _GstIioDmabufSrc
   GstClockTime ts0;
   guint64 offset;
   gboolean discont;
+  guint64 done_ns; /* when the block being pushed completed, 0: unknown */
 
   /* stats, object lock */
   guint64 n_buffers_out;
@@ -101,6 +102,7 @@ struct _GstIioDmabufSrc
   guint64 n_copies;
   guint64 n_samples_lost;
   guint64 n_blocks_failed;
+  GstIioLatency push_latency; /* block completion -> handed downstream */
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -208,7 +210,10 @@ gst_iio_dmabuf_src_stats (GstIioDmabufSrc *src)
       src->n_samples_lost, "blocks-failed", G_TYPE_UINT64, src->n_blocks_failed,
       "dmabufs-attached", G_TYPE_UINT,
       src->buf ? gst_iio_buffer_n_attached (src->buf) : 0, "io-mode",
-      G_TYPE_STRING, gst_iio_io_mode_nick (src->mode), NULL);
+      G_TYPE_STRING, gst_iio_io_mode_nick (src->mode), "push-latency-p50-ns",
+      G_TYPE_UINT64, gst_iio_latency_percentile (&src->push_latency, 50),
+      "push-latency-p99-ns", G_TYPE_UINT64,
+      gst_iio_latency_percentile (&src->push_latency, 99), NULL);
 }
 
 static void
@@ -318,7 +323,9 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   GST_OBJECT_LOCK (src);
   src->n_buffers_out = src->n_bytes_out = src->n_copies = 0;
   src->n_samples_lost = src->n_blocks_failed = 0;
+  gst_iio_latency_clear (&src->push_latency);
   GST_OBJECT_UNLOCK (src);
+  src->done_ns = 0;
   return TRUE;
 }
 
@@ -788,6 +795,7 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
     }
     switch (gst_iio_dmabuf_src_wait_block (src, out, &gone, &err)) {
       case GST_IIO_WAIT_OK:
+        src->done_ns = gst_iio_buffer_done_ns (src->buf);
         return GST_FLOW_OK;
       case GST_IIO_WAIT_FLUSHING:
         return GST_FLOW_FLUSHING;
@@ -885,6 +893,10 @@ gst_iio_dmabuf_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
   GST_OBJECT_LOCK (src);
   src->n_buffers_out++;
   src->n_bytes_out += src->block_bytes;
+  if (src->done_ns)
+    gst_iio_latency_add (
+        &src->push_latency, (gint64)(gst_iio_now_ns () - src->done_ns));
   GST_OBJECT_UNLOCK (src);
+  src->done_ns = 0;
   return GST_FLOW_OK;
 }

@@ -11,7 +11,9 @@
 #include "gstiiobuffer.h"
 #include "gstiiodmabufpool.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_iio_element_debug);
@@ -277,6 +279,49 @@ gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index)
   g_free (val);
   g_free (attr);
   return enabled;
+}
+
+void
+gst_iio_latency_add (GstIioLatency *lat, gint64 ns)
+{
+  lat->ns[lat->pos] = (guint32)CLAMP (ns, 0, G_MAXUINT32);
+  lat->pos = (lat->pos + 1) % GST_IIO_LATENCY_WINDOW;
+  lat->n = MIN (lat->n + 1, GST_IIO_LATENCY_WINDOW);
+}
+
+static gint
+compare_u32 (gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+guint64
+gst_iio_latency_percentile (const GstIioLatency *lat, guint pct)
+{
+  guint32 sorted[GST_IIO_LATENCY_WINDOW];
+
+  if (lat->n == 0)
+    return 0;
+  memcpy (sorted, lat->ns, lat->n * sizeof (guint32));
+  qsort (sorted, lat->n, sizeof (guint32), compare_u32);
+  return sorted[MIN (lat->n - 1, (lat->n * MIN (pct, 100)) / 100)];
+}
+
+void
+gst_iio_latency_clear (GstIioLatency *lat)
+{
+  lat->n = lat->pos = 0;
+}
+
+guint64
+gst_iio_now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (guint64)ts.tv_sec * GST_SECOND + ts.tv_nsec;
 }
 
 gboolean

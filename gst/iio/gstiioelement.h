@@ -91,6 +91,22 @@ gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
  * buffer) is no passing failure. */
 gboolean gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index);
 
+/* The last GST_IIO_LATENCY_WINDOW latencies of one kind (ns), for the
+ * percentiles in an element's stats. Not locked: the caller's lock. */
+#define GST_IIO_LATENCY_WINDOW 1024
+typedef struct
+{
+  guint32 ns[GST_IIO_LATENCY_WINDOW];
+  guint n, pos;
+} GstIioLatency;
+
+void gst_iio_latency_add (GstIioLatency *lat, gint64 ns);
+/* The @pct-th percentile of the window, 0 when empty. */
+guint64 gst_iio_latency_percentile (const GstIioLatency *lat, guint pct);
+void gst_iio_latency_clear (GstIioLatency *lat);
+/* CLOCK_MONOTONIC in ns: the clock of fence timestamps. */
+guint64 gst_iio_now_ns (void);
+
 /* Waits for a transfer are cut into slices of this, to look between them
  * whether the device is still there: after its removal none completes. */
 #define GST_IIO_ALIVE_CHECK_INTERVAL (200 * GST_MSECOND)

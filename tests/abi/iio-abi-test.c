@@ -716,6 +716,71 @@ bench (int adc, int argc, char **argv)
   return 0;
 }
 
+/* The output limit: nbufs dma-bufs written once, then enqueued to the DAC
+ * over and over (attach, enqueue, poll, re-enqueue), no CPU touching the
+ * data in the loop. */
+static int
+bench_out (int dac, int argc, char **argv)
+{
+  uint64_t nblocks = argc > 0 ? strtoull (argv[0], NULL, 0) : 2000;
+  size_t size = argc > 1 ? strtoull (argv[1], NULL, 0) : 1 << 20;
+  int devfd, buf, fds[4], nbufs = 4, err = 0;
+  uint64_t queued = 0, done = 0;
+  double t0, c0, secs, cpu;
+
+  set_channels (dac, "out", 2, 2);
+  dev_write (dac, "sim_free_run", "1");
+  buf = open_buffer (dac, &devfd);
+  if (buf < 0) {
+    fprintf (stderr, "open buffer: %s\n", strerror (-buf));
+    return 1;
+  }
+  for (int i = 0; i < nbufs; i++) {
+    fds[i] = heap_alloc (size);
+    if (fds[i] < 0 ||
+        ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0) {
+      fprintf (stderr, "dma-buf %d: %s\n", i, strerror (errno));
+      return 1;
+    }
+  }
+  for (int i = 0; i < nbufs && queued < nblocks; i++, queued++)
+    if ((err = enqueue (buf, fds[i], size, 0)))
+      break;
+  if (!err)
+    err = dev_write (dac, "buffer0/enable", "1");
+  t0 = now_s ();
+  c0 = cpu_s ();
+  for (; !err && done < nblocks; done++) {
+    int i = done % nbufs;
+
+    if ((err = wait_fence (fds[i], POLLOUT)))
+      break;
+    if (queued < nblocks) {
+      if ((err = enqueue (buf, fds[i], size, 0)))
+        break;
+      queued++;
+    }
+  }
+  secs = now_s () - t0;
+  cpu = cpu_s () - c0;
+  dev_write (dac, "buffer0/enable", "0");
+  for (int i = 0; i < nbufs; i++) {
+    ioctl (buf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fds[i]);
+    close (fds[i]);
+  }
+  close (buf);
+  close (devfd);
+  if (err) {
+    fprintf (stderr, "playback failed: %s\n", strerror (-err));
+    return 1;
+  }
+  printf ("raw-abi playback: %" PRIu64 " blocks of %zu bytes in %.3f s: "
+          "%.1f MiB/s, %.3f CPU s/GiB\n",
+      done, size, secs, done * (double)size / secs / 1048576.0,
+      cpu / (done * (double)size / 1073741824.0));
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -730,6 +795,8 @@ main (int argc, char **argv)
   }
   if (argc > 1 && !strcmp (argv[1], "--bench"))
     return bench (adc, argc - 2, argv + 2);
+  if (argc > 1 && !strcmp (argv[1], "--bench-out"))
+    return bench_out (dac, argc - 2, argv + 2);
 
   signal (SIGALRM, on_alarm);
   step ("capture 1000 x 64 KiB through dma-heap");

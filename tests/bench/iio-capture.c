@@ -95,7 +95,7 @@ main (int argc, char **argv)
   GstMessage *msg;
   GError *err = NULL;
   gchar *desc, *mode = NULL;
-  guint64 copies = 0;
+  guint64 copies = 0, p50 = 0, p99 = 0;
   gint64 t0, t1;
   gdouble c0, c1, secs;
 
@@ -160,6 +160,8 @@ main (int argc, char **argv)
   gst_message_unref (msg);
   g_object_get (src, "stats", &stats, NULL);
   gst_structure_get_uint64 (stats, "copies", &copies);
+  gst_structure_get_uint64 (stats, "push-latency-p50-ns", &p50);
+  gst_structure_get_uint64 (stats, "push-latency-p99-ns", &p99);
   mode = g_strdup (gst_structure_get_string (stats, "io-mode"));
   gst_element_set_state (pipe, GST_STATE_NULL);
 
@@ -167,10 +169,11 @@ main (int argc, char **argv)
   printf ("iiodmabufsrc %s io-mode=%s: %" G_GUINT64_FORMAT
           " buffers of %" G_GUINT64_FORMAT
           " bytes in %.3f s: %.1f MiB/s, %.0f buffers/s, "
-          "%.3f CPU s/GiB, copies %" G_GUINT64_FORMAT,
+          "%.3f CPU s/GiB, copies %" G_GUINT64_FORMAT
+          ", completion to push p50 %.1f us p99 %.1f us",
       device, mode, v.buffers, v.buffers ? v.bytes / v.buffers : 0, secs,
       v.bytes / secs / 1048576.0, v.buffers / secs,
-      (c1 - c0) / (v.bytes / 1073741824.0), copies);
+      (c1 - c0) / (v.bytes / 1073741824.0), copies, p50 / 1e3, p99 / 1e3);
   if (v.verify)
     printf (", samples verified %" G_GUINT64_FORMAT ", bad %" G_GUINT64_FORMAT
             ", discont %" G_GUINT64_FORMAT,
