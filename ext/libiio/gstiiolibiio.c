@@ -1,4 +1,5 @@
-/* Plugin entry point of "iiolibiio": registers iiosrc and iiosink.
+/* Plugin entry point of "iiolibiio": registers iiosrc, iiosink and the
+ * device provider of libiio contexts.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -8,6 +9,7 @@
 
 #include <gst/gst.h>
 
+#include "gstiiolibiiodeviceprovider.h"
 #include "gstiiolibiiosink.h"
 #include "gstiiolibiiosrc.h"
 
@@ -18,6 +20,7 @@ plugin_init (GstPlugin *plugin)
 
   ok |= GST_ELEMENT_REGISTER (iiosrc, plugin);
   ok |= GST_ELEMENT_REGISTER (iiosink, plugin);
+  ok |= GST_DEVICE_PROVIDER_REGISTER (iiolibiiodeviceprovider, plugin);
   return ok;
 }
 

@@ -13,11 +13,13 @@
 #include <errno.h>
 #include <string.h>
 
-/* Owns the context; the device and channels are the context's. */
+/* Owns the context unless made by new_from_iio(); the device and channels
+ * are the context's. */
 struct _GstIioLibiioDevice
 {
   gchar *uri;
   struct iio_context *ctx;
+  gboolean owns_ctx;
   struct iio_device *dev;
   GstIioDirection direction;
   GPtrArray *channels;     /* GstIioChannel *, scan elements, by index */
@@ -61,8 +63,9 @@ is_scan_element (struct iio_channel *chn, GstIioDirection direction)
       iio_channel_is_output (chn) == (direction == GST_IIO_DIRECTION_OUTPUT);
 }
 
-static gboolean
-has_scan_elements (struct iio_device *dev, GstIioDirection direction)
+gboolean
+gst_iio_libiio_device_has_scan_elements (
+    struct iio_device *dev, GstIioDirection direction)
 {
   guint i, n = iio_device_get_channels_count (dev);
 
@@ -99,8 +102,15 @@ list_channels (GstIioLibiioDevice *self)
     ch->shift = fmt->shift;
     ch->repeat = MAX (fmt->repeat, 1);
     ch->is_timestamp = !g_strcmp0 (ch->id, "timestamp");
-    ch->type = g_strdup_printf ("%s:%c%u/%u>>%u", ch->big_endian ? "be" : "le",
-        ch->is_signed ? 's' : 'u', ch->realbits, ch->storagebits, ch->shift);
+    /* The kernel's scan-element type, as the local provider lists it. */
+    if (ch->repeat > 1)
+      ch->type = g_strdup_printf ("%s:%c%u/%uX%u>>%u",
+          ch->big_endian ? "be" : "le", ch->is_signed ? 's' : 'u', ch->realbits,
+          ch->storagebits, ch->repeat, ch->shift);
+    else
+      ch->type = g_strdup_printf ("%s:%c%u/%u>>%u",
+          ch->big_endian ? "be" : "le", ch->is_signed ? 's' : 'u', ch->realbits,
+          ch->storagebits, ch->shift);
     g_ptr_array_add (self->channels, ch);
   }
   g_ptr_array_sort (self->channels, compare_index);
@@ -140,7 +150,7 @@ device_names (struct iio_context *ctx, GstIioDirection direction)
     const gchar *name = iio_device_get_name (dev);
     const gchar *label = iio_device_get_label (dev);
 
-    if (!has_scan_elements (dev, direction))
+    if (!gst_iio_libiio_device_has_scan_elements (dev, direction))
       continue;
     g_string_append_printf (s, "%s%s (%s%s%s)", s->len ? ", " : "",
         name ? name : iio_device_get_id (dev), iio_device_get_id (dev),
@@ -163,13 +173,13 @@ find_device (struct iio_context *ctx, const gchar *spec,
 
   if (spec && *spec) {
     dev = iio_context_find_device (ctx, spec);
-    if (dev && has_scan_elements (dev, direction))
+    if (dev && gst_iio_libiio_device_has_scan_elements (dev, direction))
       return dev;
   } else {
     n = iio_context_get_devices_count (ctx);
     for (i = 0; i < n; i++) {
       dev = iio_context_get_device (ctx, i);
-      if (has_scan_elements (dev, direction))
+      if (gst_iio_libiio_device_has_scan_elements (dev, direction))
         return dev;
     }
     dev = NULL;
@@ -264,17 +274,28 @@ select_channels (GstIioLibiioDevice *self, const gchar *list, GError **error)
   return TRUE;
 }
 
-GstIioLibiioDevice *
-gst_iio_libiio_device_open (const gchar *uri, const gchar *spec,
-    GstIioDirection direction, const gchar *channels, GstClockTime timeout,
-    GError **error)
+static void
+set_timeout (struct iio_context *ctx, const gchar *uri, GstClockTime timeout)
 {
-  GstIioLibiioDevice *self;
+  guint ms = 0;
+
+  if (GST_CLOCK_TIME_IS_VALID (timeout) && timeout > 0)
+    ms = (guint)MIN (MAX (timeout / GST_MSECOND, 1), G_MAXUINT);
+  if (iio_context_set_timeout (ctx, ms) < 0)
+    GST_WARNING ("cannot set the I/O timeout of %s to %u ms", uri, ms);
+}
+
+struct iio_context *
+gst_iio_libiio_context_new (
+    const gchar *uri, GstClockTime timeout, GError **error)
+{
   struct iio_context *ctx;
-  gssize size;
+  /* libiio 0.24 cuts the ":port" off the string it is given. */
+  gchar *copy = g_strdup (uri);
 
   errno = 0;
-  ctx = iio_create_context_from_uri (uri);
+  ctx = iio_create_context_from_uri (copy);
+  g_free (copy);
   if (!ctx) {
     gchar *reason = gst_iio_libiio_strerror (errno ? errno : ENODEV);
 
@@ -283,17 +304,57 @@ gst_iio_libiio_device_open (const gchar *uri, const gchar *spec,
     g_free (reason);
     return NULL;
   }
-  self = g_new0 (GstIioLibiioDevice, 1);
+  set_timeout (ctx, uri, timeout);
+  return ctx;
+}
+
+static GstIioLibiioDevice *
+device_new (const gchar *uri, struct iio_context *ctx, gboolean owns_ctx,
+    struct iio_device *dev, GstIioDirection direction)
+{
+  GstIioLibiioDevice *self = g_new0 (GstIioLibiioDevice, 1);
+
   self->uri = g_strdup (uri);
   self->ctx = ctx;
+  self->owns_ctx = owns_ctx;
+  self->dev = dev;
   self->direction = direction;
-  gst_iio_libiio_device_set_timeout (self, timeout);
-  self->dev = find_device (ctx, spec, direction, uri, error);
-  if (!self->dev) {
+  list_channels (self);
+  return self;
+}
+
+GstIioLibiioDevice *
+gst_iio_libiio_device_new_from_iio (const gchar *uri, struct iio_context *ctx,
+    struct iio_device *dev, GstIioDirection direction, GError **error)
+{
+  GstIioLibiioDevice *self = device_new (uri, ctx, FALSE, dev, direction);
+
+  if (!select_channels (self, NULL, error)) {
     gst_iio_libiio_device_free (self);
     return NULL;
   }
-  list_channels (self);
+  return self;
+}
+
+GstIioLibiioDevice *
+gst_iio_libiio_device_open (const gchar *uri, const gchar *spec,
+    GstIioDirection direction, const gchar *channels, GstClockTime timeout,
+    GError **error)
+{
+  GstIioLibiioDevice *self;
+  struct iio_context *ctx;
+  struct iio_device *dev;
+  gssize size;
+
+  ctx = gst_iio_libiio_context_new (uri, timeout, error);
+  if (!ctx)
+    return NULL;
+  dev = find_device (ctx, spec, direction, uri, error);
+  if (!dev) {
+    iio_context_destroy (ctx);
+    return NULL;
+  }
+  self = device_new (uri, ctx, TRUE, dev, direction);
   if (!select_channels (self, channels, error)) {
     gst_iio_libiio_device_free (self);
     return NULL;
@@ -318,7 +379,8 @@ gst_iio_libiio_device_free (GstIioLibiioDevice *dev)
     return;
   g_clear_pointer (&dev->channels, g_ptr_array_unref);
   g_clear_pointer (&dev->iio_channels, g_ptr_array_unref);
-  g_clear_pointer (&dev->ctx, iio_context_destroy);
+  if (dev->owns_ctx)
+    g_clear_pointer (&dev->ctx, iio_context_destroy);
   g_free (dev->uri);
   g_free (dev);
 }
@@ -347,12 +409,13 @@ void
 gst_iio_libiio_device_set_timeout (
     GstIioLibiioDevice *dev, GstClockTime timeout)
 {
-  guint ms = 0;
+  set_timeout (dev->ctx, dev->uri, timeout);
+}
 
-  if (GST_CLOCK_TIME_IS_VALID (timeout) && timeout > 0)
-    ms = (guint)MIN (MAX (timeout / GST_MSECOND, 1), G_MAXUINT);
-  if (iio_context_set_timeout (dev->ctx, ms) < 0)
-    GST_WARNING ("cannot set the I/O timeout of %s to %u ms", dev->uri, ms);
+GPtrArray *
+gst_iio_libiio_device_get_channels (GstIioLibiioDevice *dev)
+{
+  return dev->channels;
 }
 
 GPtrArray *

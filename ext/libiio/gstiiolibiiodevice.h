@@ -20,6 +20,18 @@ typedef struct _GstIioLibiioDevice GstIioLibiioDevice;
 /* libiio's text for a negative (or positive) errno-style @ret; free it. */
 gchar *gst_iio_libiio_strerror (gssize ret);
 
+/* Creates the context of @uri ("ip:host[:port]", "usb:...", "local:")
+ * with an I/O timeout of @timeout (GST_CLOCK_TIME_NONE or 0: none); its
+ * creation itself is bounded by libiio's connection timeout. Error:
+ * GST_RESOURCE_ERROR_OPEN_READ_WRITE naming @uri and the reason. Free with
+ * iio_context_destroy(). */
+struct iio_context *gst_iio_libiio_context_new (
+    const gchar *uri, GstClockTime timeout, GError **error);
+
+/* Whether @dev has scan elements (buffer-capable channels) of @direction. */
+gboolean gst_iio_libiio_device_has_scan_elements (
+    struct iio_device *dev, GstIioDirection direction);
+
 /* Creates the context of @uri ("ip:host", "usb:...", "local:"), sets its
  * I/O timeout to @timeout (GST_CLOCK_TIME_NONE or 0: none), finds the
  * device @spec (name, label or id; NULL or "": the first with scan elements
@@ -32,6 +44,13 @@ gchar *gst_iio_libiio_strerror (gssize ret);
 GstIioLibiioDevice *gst_iio_libiio_device_open (const gchar *uri,
     const gchar *spec, GstIioDirection direction, const gchar *channels,
     GstClockTime timeout, GError **error);
+/* Wraps @dev of @ctx, which stays the caller's and must outlive the result,
+ * with the default selection of @direction (all scan elements but the
+ * timestamp); @uri is for messages. For listing devices: one context for
+ * all of them. */
+GstIioLibiioDevice *gst_iio_libiio_device_new_from_iio (const gchar *uri,
+    struct iio_context *ctx, struct iio_device *dev, GstIioDirection direction,
+    GError **error);
 void gst_iio_libiio_device_free (GstIioLibiioDevice *dev);
 
 const gchar *gst_iio_libiio_device_get_uri (GstIioLibiioDevice *dev);
@@ -43,6 +62,9 @@ struct iio_device *gst_iio_libiio_device_get_iio (GstIioLibiioDevice *dev);
 void gst_iio_libiio_device_set_timeout (
     GstIioLibiioDevice *dev, GstClockTime timeout);
 
+/* Every scan element of the direction (GstIioChannel *, owned by @dev) in
+ * scan order, with its kernel-style type string ("le:s16/16>>0"). */
+GPtrArray *gst_iio_libiio_device_get_channels (GstIioLibiioDevice *dev);
 /* The enabled channels (GstIioChannel *, owned by @dev) in scan order, with
  * their offsets; a new array, free with g_ptr_array_unref(). */
 GPtrArray *gst_iio_libiio_device_get_enabled_channels (GstIioLibiioDevice *dev);
