@@ -363,7 +363,10 @@ gst_iio_buffer_wait (
     struct sync_file_info one = { .num_fences = 1,
       .sync_fence_info = (guintptr)&fence };
 
-    if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &one) == 0)
+    /* A transfer that completed before its fence was exported left only
+     * the kernel's signalled stub, whose timestamp is from boot. */
+    if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &one) == 0 &&
+        strcmp (fence.driver_name, "stub") != 0)
       buf->done_ns = fence.timestamp_ns;
   }
   if (info.status < 0) {
