@@ -348,43 +348,22 @@ gst_iio_libiio_sink_change_state (
 }
 
 static GstCaps *
-gst_iio_libiio_sink_device_caps (GstIioLibiioSink *sink, gdouble rate)
-{
-  GPtrArray *chans = gst_iio_libiio_device_get_enabled_channels (sink->dev);
-  GstCaps *caps = gst_iio_caps_from_channels (chans, rate);
-
-  g_ptr_array_unref (chans);
-  return caps;
-}
-
-static GstCaps *
 gst_iio_libiio_sink_get_caps (GstBaseSink *bsink, GstCaps *filter)
 {
   GstIioLibiioSink *sink = GST_IIO_LIBIIO_SINK (bsink);
+  GPtrArray *chans =
+      sink->dev ? gst_iio_libiio_device_get_enabled_channels (sink->dev) : NULL;
   GstCaps *caps;
 
-  if (!sink->dev) {
-    caps = gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink));
-  } else if (sink->settings.sampling_frequency > 0) {
-    caps = gst_iio_libiio_sink_device_caps (
-        sink, sink->settings.sampling_frequency);
-  } else {
-    /* The device's rate first, so that fixating keeps it; any other is
-     * written to the device in set_caps(). */
-    gdouble rate = gst_iio_libiio_device_get_sampling_frequency (sink->dev);
-
-    caps = gst_iio_libiio_sink_device_caps (sink, 0);
-    if (rate > 0)
-      caps =
-          gst_caps_merge (gst_iio_libiio_sink_device_caps (sink, rate), caps);
-  }
-  if (filter) {
-    GstCaps *tmp =
-        gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-
-    gst_caps_unref (caps);
-    caps = tmp;
-  }
+  /* Without a rate set, the device's first, so that fixating keeps it;
+   * any other is written to the device in set_caps(). */
+  caps = gst_iio_caps_query (
+      gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink)), chans,
+      sink->settings.sampling_frequency,
+      sink->dev ? gst_iio_libiio_device_get_sampling_frequency (sink->dev) : 0,
+      filter);
+  if (chans)
+    g_ptr_array_unref (chans);
   return caps;
 }
 

@@ -188,3 +188,47 @@ gst_iio_caps_get_scan (const GstCaps *caps, guint *scan_bytes, gint *rate)
     *rate = r;
   return TRUE;
 }
+
+GstCaps *
+gst_iio_caps_query (GstCaps *templ, GPtrArray *channels, gdouble rate,
+    gdouble preferred_rate, GstCaps *filter)
+{
+  GstCaps *caps;
+
+  if (channels == NULL) {
+    caps = templ;
+  } else if (rate > 0) {
+    gst_caps_unref (templ);
+    caps = gst_iio_caps_from_channels (channels, rate);
+  } else {
+    gst_caps_unref (templ);
+    caps = gst_iio_caps_from_channels (channels, 0);
+    if (preferred_rate > 0)
+      caps = gst_caps_merge (
+          gst_iio_caps_from_channels (channels, preferred_rate), caps);
+  }
+  if (filter) {
+    GstCaps *tmp =
+        gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (caps);
+    caps = tmp;
+  }
+  return caps;
+}
+
+gboolean
+gst_iio_caps_check_scan (
+    GstElement *element, GstCaps *caps, guint scan_bytes, gint *rate)
+{
+  guint got = 0;
+
+  if (gst_iio_caps_get_scan (caps, &got, rate) && *rate > 0 &&
+      got == scan_bytes)
+    return TRUE;
+  GST_ELEMENT_ERROR (element, CORE, NEGOTIATION, (NULL),
+      ("caps %" GST_PTR_FORMAT " do not describe the device's scan of %u "
+       "bytes",
+          caps, scan_bytes));
+  return FALSE;
+}

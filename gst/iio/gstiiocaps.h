@@ -40,6 +40,19 @@ GstCaps *gst_iio_caps_from_channels (GPtrArray *channels, gdouble rate);
 gboolean gst_iio_caps_get_scan (
     const GstCaps *caps, guint *scan_bytes, gint *rate);
 
+/* What an element's get_caps answers: @templ (its pad template caps) while
+ * no device is open (@channels NULL); else the layout of @channels at
+ * @rate, or, with @rate 0, at any rate with @preferred_rate (when > 0)
+ * first so that fixating keeps it. Intersected with @filter. */
+GstCaps *gst_iio_caps_query (GstCaps *templ, GPtrArray *channels, gdouble rate,
+    gdouble preferred_rate, GstCaps *filter);
+
+/* A source's set_caps check: @caps must describe a scan of @scan_bytes at a
+ * positive rate, stored in @rate; otherwise a CORE/NEGOTIATION error is
+ * posted on @element and FALSE returned. */
+gboolean gst_iio_caps_check_scan (
+    GstElement *element, GstCaps *caps, guint scan_bytes, gint *rate);
+
 G_END_DECLS
 
 #endif /* __GST_IIO_CAPS_H__ */

@@ -476,45 +476,23 @@ gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink)
   sink->mode = GST_IIO_IO_MODE_AUTO;
 }
 
-/* The layouts the device plays: its enabled channels at @rate (0: any). */
-static GstCaps *
-gst_iio_dmabuf_sink_device_caps (GstIioDmabufSink *sink, gdouble rate)
-{
-  GPtrArray *chans = gst_iio_device_get_enabled_channels (sink->dev);
-  GstCaps *caps = gst_iio_caps_from_channels (chans, rate);
-
-  g_ptr_array_unref (chans);
-  return caps;
-}
-
 static GstCaps *
 gst_iio_dmabuf_sink_get_caps (GstBaseSink *bsink, GstCaps *filter)
 {
   GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
+  GPtrArray *chans =
+      sink->dev ? gst_iio_device_get_enabled_channels (sink->dev) : NULL;
   GstCaps *caps;
 
-  if (!sink->dev) {
-    caps = gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink));
-  } else if (sink->settings.sampling_frequency > 0) {
-    caps = gst_iio_dmabuf_sink_device_caps (
-        sink, sink->settings.sampling_frequency);
-  } else {
-    /* The device's rate first, so that fixating keeps it; any other is
-     * written to the device in set_caps(). */
-    gdouble rate = gst_iio_device_get_sampling_frequency (sink->dev);
-
-    caps = gst_iio_dmabuf_sink_device_caps (sink, 0);
-    if (rate > 0)
-      caps =
-          gst_caps_merge (gst_iio_dmabuf_sink_device_caps (sink, rate), caps);
-  }
-  if (filter) {
-    GstCaps *tmp =
-        gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-
-    gst_caps_unref (caps);
-    caps = tmp;
-  }
+  /* Without a rate set, the device's first, so that fixating keeps it;
+   * any other is written to the device in set_caps(). */
+  caps = gst_iio_caps_query (
+      gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink)), chans,
+      sink->settings.sampling_frequency,
+      sink->dev ? gst_iio_device_get_sampling_frequency (sink->dev) : 0,
+      filter);
+  if (chans)
+    g_ptr_array_unref (chans);
   return caps;
 }
 

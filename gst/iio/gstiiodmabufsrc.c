@@ -355,26 +355,18 @@ static GstCaps *
 gst_iio_dmabuf_src_get_caps (GstBaseSrc *bsrc, GstCaps *filter)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
+  GPtrArray *chans =
+      src->dev ? gst_iio_device_get_enabled_channels (src->dev) : NULL;
+  gdouble rate = src->settings.sampling_frequency;
   GstCaps *caps;
 
-  if (!src->dev) {
-    caps = gst_pad_get_pad_template_caps (GST_BASE_SRC_PAD (bsrc));
-  } else {
-    GPtrArray *chans = gst_iio_device_get_enabled_channels (src->dev);
-    gdouble rate = src->settings.sampling_frequency > 0
-        ? src->settings.sampling_frequency
-        : gst_iio_device_get_sampling_frequency (src->dev);
-
-    caps = gst_iio_caps_from_channels (chans, rate);
+  if (src->dev && rate <= 0)
+    rate = gst_iio_device_get_sampling_frequency (src->dev);
+  caps = gst_iio_caps_query (
+      gst_pad_get_pad_template_caps (GST_BASE_SRC_PAD (bsrc)), chans, rate, 0,
+      filter);
+  if (chans)
     g_ptr_array_unref (chans);
-  }
-  if (filter) {
-    GstCaps *tmp =
-        gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-
-    gst_caps_unref (caps);
-    caps = tmp;
-  }
   return caps;
 }
 
@@ -382,17 +374,11 @@ static gboolean
 gst_iio_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
-  guint scan_bytes;
+  guint scan_bytes = src->scan_bytes;
   gint rate;
 
-  if (!gst_iio_caps_get_scan (caps, &scan_bytes, &rate) || rate <= 0 ||
-      scan_bytes != src->scan_bytes) {
-    GST_ELEMENT_ERROR (src, CORE, NEGOTIATION, (NULL),
-        ("caps %" GST_PTR_FORMAT " do not describe the device's scan of %u "
-         "bytes",
-            caps, src->scan_bytes));
+  if (!gst_iio_caps_check_scan (GST_ELEMENT (src), caps, scan_bytes, &rate))
     return FALSE;
-  }
   src->rate = rate;
   src->block_samples = gst_iio_samples_per_block (
       src->settings.samples_per_buffer, rate, scan_bytes);
