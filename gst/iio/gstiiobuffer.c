@@ -356,18 +356,24 @@ gst_iio_buffer_wait (
   res = poll_one (buf, att->sync_fd, POLLIN, timeout, error);
   if (res != GST_IIO_WAIT_OK)
     return res;
-  if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) == 0 &&
-      info.num_fences == 1) {
-    /* The fence's own signal time (CLOCK_MONOTONIC), for latency figures. */
+  {
+    /* One call gives the status and, for the usual single fence, its own
+     * signal time (CLOCK_MONOTONIC) for the latency figures; a sync_file of
+     * several fences (EINVAL) is asked for its status alone. */
     struct sync_fence_info fence = { 0 };
-    struct sync_file_info one = { .num_fences = 1,
-      .sync_fence_info = (guintptr)&fence };
 
-    /* A transfer that completed before its fence was exported left only
-     * the kernel's signalled stub, whose timestamp is from boot. */
-    if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &one) == 0 &&
-        strcmp (fence.driver_name, "stub") != 0)
-      buf->done_ns = fence.timestamp_ns;
+    info.num_fences = 1;
+    info.sync_fence_info = (guintptr)&fence;
+    if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) == 0) {
+      /* A transfer that completed before its fence was exported left only
+       * the kernel's signalled stub, whose timestamp is from boot. */
+      if (strcmp (fence.driver_name, "stub") != 0)
+        buf->done_ns = fence.timestamp_ns;
+    } else {
+      memset (&info, 0, sizeof (info));
+      if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) < 0)
+        info.status = 0;
+    }
   }
   if (info.status < 0) {
     g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TRANSFER,
