@@ -127,9 +127,11 @@ main (int argc, char **argv)
                           "num-buffers=%u samples-per-buffer=%u ! "
                           "fakesink name=sink sync=false signal-handoffs=true",
       device, io_mode, n_buffers, samples);
+  /* A missing element (plugin not on GST_PLUGIN_PATH) still gives a
+   * pipeline, with the error set. */
   pipe = gst_parse_launch (desc, &err);
-  if (!pipe) {
-    fprintf (stderr, "%s\n", err->message);
+  if (!pipe || err) {
+    fprintf (stderr, "%s\n", err ? err->message : "cannot build the pipeline");
     return 1;
   }
   src = gst_bin_get_by_name (GST_BIN (pipe), "src");

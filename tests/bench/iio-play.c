@@ -107,9 +107,11 @@ main (int argc, char **argv)
       "! iiodmabufsink name=sink device=%s io-mode=%s samples-per-buffer=%u "
       "sync=false",
       device, io_mode, samples);
+  /* A missing element (plugin not on GST_PLUGIN_PATH) still gives a
+   * pipeline, with the error set. */
   pipe = gst_parse_launch (desc, &err);
-  if (!pipe) {
-    fprintf (stderr, "%s\n", err->message);
+  if (!pipe || err) {
+    fprintf (stderr, "%s\n", err ? err->message : "cannot build the pipeline");
     return 1;
   }
   appsrc = gst_bin_get_by_name (GST_BIN (pipe), "src");
