@@ -11,7 +11,6 @@
 #include "iiosim.h"
 
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define ADC "iio-sim-adc"
@@ -425,37 +424,8 @@ GST_END_TEST;
 /* A user without access to the device node: a clear error at READY. */
 GST_START_TEST (test_permission_denied)
 {
-  pid_t pid = fork ();
-  gint status = 0;
-
-  fail_unless (pid >= 0);
-  if (pid == 0) {
-    GstElement *sink;
-    GstMessage *msg;
-    GError *err = NULL;
-    GstBus *bus;
-
-    if (setgid (65534) != 0 || setuid (65534) != 0)
-      _exit (10);
-    sink = gst_element_factory_make ("iiodmabufsink", NULL);
-    g_object_set (sink, "device", DAC, NULL);
-    bus = gst_bus_new ();
-    gst_element_set_bus (sink, bus);
-    if (gst_element_set_state (sink, GST_STATE_READY) !=
-        GST_STATE_CHANGE_FAILURE)
-      _exit (11);
-    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    if (!msg)
-      _exit (12);
-    gst_message_parse_error (msg, &err, NULL);
-    _exit (strstr (err->message, "Permission denied") &&
-                err->code == GST_RESOURCE_ERROR_OPEN_WRITE
-            ? 0
-            : 13);
-  }
-  fail_unless (waitpid (pid, &status, 0) == pid);
-  fail_unless (WIFEXITED (status));
-  fail_unless_equals_int (WEXITSTATUS (status), 0);
+  iiosim_expect_permission_denied (
+      "iiodmabufsink", DAC, GST_RESOURCE_ERROR_OPEN_WRITE);
 }
 
 GST_END_TEST;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gst/allocators/allocators.h>
@@ -400,4 +401,41 @@ iiosim_stat_string (GstElement *element, const gchar *field)
   fail_unless (v != NULL, "no %s in stats", field);
   gst_structure_free (s);
   return v;
+}
+
+void
+iiosim_expect_permission_denied (
+    const gchar *factory, const gchar *device, gint code)
+{
+  pid_t pid = fork ();
+  gint status = 0;
+
+  fail_unless (pid >= 0);
+  if (pid == 0) {
+    GstElement *el;
+    GstMessage *msg;
+    GError *err = NULL;
+    GstBus *bus;
+
+    if (setgid (65534) != 0 || setuid (65534) != 0)
+      _exit (10);
+    el = gst_element_factory_make (factory, NULL);
+    g_object_set (el, "device", device, NULL);
+    bus = gst_bus_new ();
+    gst_element_set_bus (el, bus);
+    if (gst_element_set_state (el, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE)
+      _exit (11);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (!msg)
+      _exit (12);
+    gst_message_parse_error (msg, &err, NULL);
+    _exit (strstr (err->message, "Permission denied") && err->code == code
+            ? 0
+            : 13);
+  }
+  fail_unless (waitpid (pid, &status, 0) == pid);
+  fail_unless (WIFEXITED (status));
+  /* 10: setuid refused, 11: READY succeeded, 12: no error message,
+   * 13: another error than expected */
+  fail_unless_equals_int (WEXITSTATUS (status), 0);
 }

@@ -42,6 +42,12 @@ guint64 iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
 void iiosim_expect_error (
     const gchar *desc, const gchar *what, gboolean at_once);
 
+/* As an unprivileged user (uid/gid 65534, in a child process), taking an
+ * element of @factory on @device to READY fails with a RESOURCE error of
+ * @code whose message says "Permission denied". */
+void iiosim_expect_permission_denied (
+    const gchar *factory, const gchar *device, gint code);
+
 /* Open fds of this process, and its resident memory in KiB. */
 guint iiosim_count_fds (void);
 guint iiosim_rss_kib (void);
