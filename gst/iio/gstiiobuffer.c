@@ -43,12 +43,29 @@ struct _GstIioBuffer
   gint flushing;         /* atomic */
   gboolean no_sync_file; /* kernel cannot export fences: poll only */
   GHashTable *attached;  /* guint64 ino -> GstIioAttachment */
-  GQueue queued;         /* GstBuffer, oldest first */
+  GQueue queued;         /* GstIioQueued, oldest first */
   guint64 done_ns;       /* CLOCK_MONOTONIC when the last wait's fence
                           * signalled; 0 when unknown */
 };
 
+/* A transfer in the kernel: the buffer, and its attachment so that waiting
+ * for it needs no lookup. */
+typedef struct
+{
+  GstBuffer *buffer;
+  GstIioAttachment *att;
+} GstIioQueued;
+
 G_DEFINE_QUARK (gst - iio - buffer - error - quark, gst_iio_buffer_error);
+static GQuark
+gst_iio_dmabuf_ino_quark (void)
+{
+  static GQuark quark;
+
+  if (!quark)
+    quark = g_quark_from_static_string ("gst-iio-dmabuf-ino");
+  return quark;
+}
 
 /* The error code for a failed syscall. */
 static gint
@@ -177,21 +194,42 @@ lookup (GstIioBuffer *buf, gint dmabuf_fd)
   return g_hash_table_lookup (buf->attached, &ino);
 }
 
-gboolean
-gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
+/* The identity of a dma-buf memory's dma-buf, found once per GstMemory (its
+ * fd never changes) and kept on it, so that the per-buffer path makes no
+ * fstat(). */
+static gboolean
+memory_ino (GstMemory *mem, guint64 *ino, GError **error)
 {
-  GstIioAttachment *att;
-  guint64 ino;
-  gint fd, err;
+  guint64 *cached = gst_mini_object_get_qdata (
+      GST_MINI_OBJECT_CAST (mem), gst_iio_dmabuf_ino_quark ());
+  gint fd = gst_dmabuf_memory_get_fd (mem), err;
 
-  if (!dmabuf_ino (dmabuf_fd, &ino)) {
+  if (cached) {
+    *ino = *cached;
+    return TRUE;
+  }
+  if (!dmabuf_ino (fd, ino)) {
     err = errno;
     g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
-        "fstat of dma-buf fd %d: %s", dmabuf_fd, g_strerror (err));
+        "fstat of dma-buf fd %d: %s", fd, g_strerror (err));
     return FALSE;
   }
-  if (g_hash_table_contains (buf->attached, &ino))
-    return TRUE;
+  cached = g_new (guint64, 1);
+  *cached = *ino;
+  gst_mini_object_set_qdata (
+      GST_MINI_OBJECT_CAST (mem), gst_iio_dmabuf_ino_quark (), cached, g_free);
+  return TRUE;
+}
+
+/* Attaches the dma-buf @dmabuf_fd, of identity @ino, unless it is. */
+static GstIioAttachment *
+attach_ino (GstIioBuffer *buf, gint dmabuf_fd, guint64 ino, GError **error)
+{
+  GstIioAttachment *att = g_hash_table_lookup (buf->attached, &ino);
+  gint fd, err;
+
+  if (att)
+    return att;
 
   if (ioctl (buf->fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &dmabuf_fd) < 0) {
     err = errno;
@@ -205,7 +243,7 @@ gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
               "industrialio-buffer-dma, or the kernel is older than 6.9)"
             : err == EBUSY ? " (the buffer is enabled in fileio mode)"
                            : "");
-    return FALSE;
+    return NULL;
   }
   fd = fcntl (dmabuf_fd, F_DUPFD_CLOEXEC, 3);
   if (fd < 0) {
@@ -213,7 +251,7 @@ gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
     ioctl (buf->fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &dmabuf_fd);
     g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
         "dup of dma-buf fd: %s", g_strerror (err));
-    return FALSE;
+    return NULL;
   }
   att = g_new0 (GstIioAttachment, 1);
   att->ino = ino;
@@ -222,7 +260,32 @@ gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
   g_hash_table_insert (buf->attached, &att->ino, att);
   GST_DEBUG (
       "attached dma-buf fd %d (ino %" G_GUINT64_FORMAT ")", dmabuf_fd, ino);
-  return TRUE;
+  return att;
+}
+
+gboolean
+gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
+{
+  guint64 ino;
+  gint err;
+
+  if (!dmabuf_ino (dmabuf_fd, &ino)) {
+    err = errno;
+    g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
+        "fstat of dma-buf fd %d: %s", dmabuf_fd, g_strerror (err));
+    return FALSE;
+  }
+  return attach_ino (buf, dmabuf_fd, ino, error) != NULL;
+}
+
+gboolean
+gst_iio_buffer_attach_memory (GstIioBuffer *buf, GstMemory *mem, GError **error)
+{
+  guint64 ino;
+
+  g_return_val_if_fail (gst_is_dmabuf_memory (mem), FALSE);
+  return memory_ino (mem, &ino, error) &&
+      attach_ino (buf, gst_dmabuf_memory_get_fd (mem), ino, error) != NULL;
 }
 
 gboolean
@@ -255,16 +318,13 @@ gst_iio_buffer_detach_all (GstIioBuffer *buf)
   g_hash_table_foreach_remove (buf->attached, detach_one, buf);
 }
 
-gboolean
-gst_iio_buffer_enqueue (GstIioBuffer *buf, gint dmabuf_fd, gsize bytes,
-    gboolean cyclic, GError **error)
+static gboolean
+enqueue_att (GstIioBuffer *buf, GstIioAttachment *att, gint dmabuf_fd,
+    gsize bytes, gboolean cyclic, GError **error)
 {
   struct iio_dmabuf req = { 0 };
   struct dma_buf_export_sync_file ex = { 0 };
-  GstIioAttachment *att = lookup (buf, dmabuf_fd);
   gint err;
-
-  g_return_val_if_fail (att != NULL, FALSE);
 
   req.fd = dmabuf_fd;
   req.flags = cyclic ? IIO_BUFFER_DMABUF_CYCLIC : 0;
@@ -301,6 +361,16 @@ gst_iio_buffer_enqueue (GstIioBuffer *buf, gint dmabuf_fd, gsize bytes,
     }
   }
   return TRUE;
+}
+
+gboolean
+gst_iio_buffer_enqueue (GstIioBuffer *buf, gint dmabuf_fd, gsize bytes,
+    gboolean cyclic, GError **error)
+{
+  GstIioAttachment *att = lookup (buf, dmabuf_fd);
+
+  g_return_val_if_fail (att != NULL, FALSE);
+  return enqueue_att (buf, att, dmabuf_fd, bytes, cyclic, error);
 }
 
 static GstIioWaitResult
@@ -340,11 +410,10 @@ poll_one (GstIioBuffer *buf, gint fd, short events, GstClockTime timeout,
   }
 }
 
-GstIioWaitResult
-gst_iio_buffer_wait (
-    GstIioBuffer *buf, gint dmabuf_fd, GstClockTime timeout, GError **error)
+static GstIioWaitResult
+wait_att (GstIioBuffer *buf, GstIioAttachment *att, gint dmabuf_fd,
+    GstClockTime timeout, GError **error)
 {
-  GstIioAttachment *att = lookup (buf, dmabuf_fd);
   struct sync_file_info info = { 0 };
   GstIioWaitResult res;
 
@@ -385,35 +454,42 @@ gst_iio_buffer_wait (
   return res;
 }
 
-static gint
-buffer_dmabuf_fd (GstBuffer *buffer)
+GstIioWaitResult
+gst_iio_buffer_wait (
+    GstIioBuffer *buf, gint dmabuf_fd, GstClockTime timeout, GError **error)
 {
-  GstMemory *mem;
-
-  if (gst_buffer_n_memory (buffer) != 1)
-    return -1;
-  mem = gst_buffer_peek_memory (buffer, 0);
-  return gst_is_dmabuf_memory (mem) ? gst_dmabuf_memory_get_fd (mem) : -1;
+  return wait_att (buf, lookup (buf, dmabuf_fd), dmabuf_fd, timeout, error);
 }
 
 gboolean
 gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer, gsize bytes,
     gboolean cyclic, GError **error)
 {
-  gint fd = buffer_dmabuf_fd (buffer);
+  GstMemory *mem = gst_buffer_n_memory (buffer) == 1
+      ? gst_buffer_peek_memory (buffer, 0)
+      : NULL;
+  GstIioQueued *q;
+  GstIioAttachment *att;
+  guint64 ino;
+  gint fd;
 
-  if (fd < 0) {
+  if (!mem || !gst_is_dmabuf_memory (mem)) {
     g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_INVALID,
         "Buffer %p is not a single dma-buf memory", buffer);
     gst_buffer_unref (buffer);
     return FALSE;
   }
-  if (!gst_iio_buffer_attach (buf, fd, error) ||
-      !gst_iio_buffer_enqueue (buf, fd, bytes, cyclic, error)) {
+  fd = gst_dmabuf_memory_get_fd (mem);
+  if (!memory_ino (mem, &ino, error) ||
+      !(att = attach_ino (buf, fd, ino, error)) ||
+      !enqueue_att (buf, att, fd, bytes, cyclic, error)) {
     gst_buffer_unref (buffer);
     return FALSE;
   }
-  g_queue_push_tail (&buf->queued, buffer);
+  q = g_new (GstIioQueued, 1);
+  q->buffer = buffer;
+  q->att = att;
+  g_queue_push_tail (&buf->queued, q);
   return TRUE;
 }
 
@@ -421,7 +497,7 @@ GstIioWaitResult
 gst_iio_buffer_dequeue (
     GstIioBuffer *buf, GstClockTime timeout, GstBuffer **buffer, GError **error)
 {
-  GstBuffer *head = g_queue_peek_head (&buf->queued);
+  GstIioQueued *head = g_queue_peek_head (&buf->queued);
   GstIioWaitResult res;
 
   *buffer = NULL;
@@ -430,9 +506,14 @@ gst_iio_buffer_dequeue (
         "No transfer queued");
     return GST_IIO_WAIT_ERROR;
   }
-  res = gst_iio_buffer_wait (buf, buffer_dmabuf_fd (head), timeout, error);
-  if (res == GST_IIO_WAIT_OK || res == GST_IIO_WAIT_ERROR)
-    *buffer = g_queue_pop_head (&buf->queued);
+  res = wait_att (buf, head->att,
+      gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (head->buffer, 0)),
+      timeout, error);
+  if (res == GST_IIO_WAIT_OK || res == GST_IIO_WAIT_ERROR) {
+    g_queue_pop_head (&buf->queued);
+    *buffer = head->buffer;
+    g_free (head);
+  }
   return res;
 }
 
@@ -451,10 +532,12 @@ gst_iio_buffer_n_queued (GstIioBuffer *buf)
 void
 gst_iio_buffer_flush_queue (GstIioBuffer *buf)
 {
-  GstBuffer *b;
+  GstIioQueued *q;
 
-  while ((b = g_queue_pop_head (&buf->queued)))
-    gst_buffer_unref (b);
+  while ((q = g_queue_pop_head (&buf->queued))) {
+    gst_buffer_unref (q->buffer);
+    g_free (q);
+  }
 }
 
 static gssize

@@ -49,6 +49,10 @@ void gst_iio_buffer_close (GstIioBuffer *buf);
  * (enabled in fileio mode) _BUSY; others _FAILED. */
 gboolean gst_iio_buffer_attach (
     GstIioBuffer *buf, gint dmabuf_fd, GError **error);
+/* The same for a dma-buf GstMemory, whose identity is looked up once and
+ * kept on the memory: the per-buffer path. */
+gboolean gst_iio_buffer_attach_memory (
+    GstIioBuffer *buf, GstMemory *mem, GError **error);
 gboolean gst_iio_buffer_is_attached (GstIioBuffer *buf, gint dmabuf_fd);
 guint gst_iio_buffer_n_attached (GstIioBuffer *buf);
 void gst_iio_buffer_detach_all (GstIioBuffer *buf);

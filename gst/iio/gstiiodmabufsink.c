@@ -842,9 +842,8 @@ gst_iio_dmabuf_sink_play (GstIioDmabufSink *sink, GstBuffer *block, guint limit)
 
   if (!sink->streaming) {
     /* Nothing is queued yet: attaching is safe now. */
-    if (!gst_iio_buffer_attach (sink->buf,
-            gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (block, 0)),
-            &err)) {
+    if (!gst_iio_buffer_attach_memory (
+            sink->buf, gst_buffer_peek_memory (block, 0), &err)) {
       gst_buffer_unref (block);
       GST_IIO_POST_ERROR (sink, err);
       return GST_FLOW_ERROR;
@@ -903,8 +902,8 @@ gst_iio_dmabuf_sink_attached (GstIioDmabufSink *sink, GstBuffer *buffer)
 
   if (!gst_iio_dmabuf_sink_is_playable (sink, buffer))
     return FALSE;
-  if (gst_iio_buffer_attach (sink->buf,
-          gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buffer, 0)), &err))
+  if (gst_iio_buffer_attach_memory (
+          sink->buf, gst_buffer_peek_memory (buffer, 0), &err))
     return TRUE;
   if (!sink->attach_warned) {
     GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS,
@@ -1101,8 +1100,8 @@ gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
   }
   /* The copy made one block (the pool fits the buffer). */
   block = g_queue_pop_head (&blocks);
-  if (!gst_iio_buffer_attach (sink->buf,
-          gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (block, 0)), &err)) {
+  if (!gst_iio_buffer_attach_memory (
+          sink->buf, gst_buffer_peek_memory (block, 0), &err)) {
     gst_buffer_unref (block);
     GST_IIO_POST_ERROR (sink, err);
     return GST_FLOW_ERROR;

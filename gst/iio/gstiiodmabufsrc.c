@@ -608,9 +608,8 @@ gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
     }
     if (ret != GST_FLOW_OK)
       break;
-    if (!gst_iio_buffer_attach (src->buf,
-            gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (bufs[n], 0)),
-            &err)) {
+    if (!gst_iio_buffer_attach_memory (
+            src->buf, gst_buffer_peek_memory (bufs[n], 0), &err)) {
       gst_buffer_unref (bufs[n]);
       GST_IIO_POST_ERROR (src, err);
       ret = GST_FLOW_ERROR;
