@@ -399,6 +399,15 @@ poll_one (GstIioBuffer *buf, gint fd, short events, GstClockTime timeout,
       return GST_IIO_WAIT_TIMEOUT;
     if (pfd[1].revents && g_atomic_int_get (&buf->flushing))
       return GST_IIO_WAIT_FLUSHING;
+    if (pfd[1].revents) {
+      guint64 count;
+
+      /* A kick. Takes its count, and a flush's if one came meanwhile: the
+       * flag is checked first thing in the next wait. */
+      if (read (buf->wake_fd, &count, sizeof (count)) < 0 && errno != EAGAIN)
+        GST_WARNING ("eventfd read: %s", g_strerror (errno));
+      return GST_IIO_WAIT_KICKED;
+    }
     if (pfd[0].revents & (POLLERR | POLLNVAL)) {
       g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_GONE,
           "poll on fd %d: %s", fd,
@@ -553,6 +562,8 @@ fileio (GstIioBuffer *buf, guint8 *data, gsize size, GstClockTime timeout,
         buf, buf->fd, buf->output ? POLLOUT : POLLIN, timeout, error)) {
       case GST_IIO_WAIT_OK:
         break;
+      case GST_IIO_WAIT_KICKED:
+        continue;
       case GST_IIO_WAIT_FLUSHING:
         return 0;
       case GST_IIO_WAIT_TIMEOUT:
@@ -597,6 +608,15 @@ gst_iio_buffer_write (GstIioBuffer *buf, const guint8 *data, gsize size,
 {
   g_return_val_if_fail (buf->output, -1);
   return fileio (buf, (guint8 *)data, size, timeout, error);
+}
+
+void
+gst_iio_buffer_kick (GstIioBuffer *buf)
+{
+  guint64 one = 1;
+
+  if (write (buf->wake_fd, &one, sizeof (one)) < 0)
+    GST_WARNING ("eventfd write: %s", g_strerror (errno));
 }
 
 void

@@ -31,7 +31,8 @@ typedef enum {
   GST_IIO_WAIT_OK,
   GST_IIO_WAIT_FLUSHING, /* set_flushing() interrupted the wait */
   GST_IIO_WAIT_TIMEOUT,
-  GST_IIO_WAIT_ERROR, /* the transfer failed, or poll() did */
+  GST_IIO_WAIT_ERROR,  /* the transfer failed, or poll() did */
+  GST_IIO_WAIT_KICKED, /* gst_iio_buffer_kick() interrupted the wait */
 } GstIioWaitResult;
 
 /* Opens @devnode and gets the fd of its buffer @index (IIO_BUFFER_GET_FD).
@@ -89,6 +90,10 @@ gssize gst_iio_buffer_read (GstIioBuffer *buf, guint8 *data, gsize size,
 gssize gst_iio_buffer_write (GstIioBuffer *buf, const guint8 *data, gsize size,
     GstClockTime timeout, GError **error);
 
+/* Makes the current or next wait (not a read()/write(), which go on)
+ * return GST_IIO_WAIT_KICKED; from any thread. Kicks before that wait
+ * count as one. */
+void gst_iio_buffer_kick (GstIioBuffer *buf);
 /* Makes waits return GST_IIO_WAIT_FLUSHING at once, until cleared. Any
  * thread may call it. */
 void gst_iio_buffer_set_flushing (GstIioBuffer *buf, gboolean flushing);

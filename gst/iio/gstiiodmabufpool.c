@@ -29,7 +29,9 @@ struct _GstIioDmabufPool
   GstAllocator *allocator;
   gsize size;
   GMutex lock;
-  GError *error; /* first allocation failure */
+  GError *error;         /* first allocation failure */
+  GCallback on_release;  /* under lock */
+  gpointer release_data; /* under lock */
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstIioDmabufPool, gst_iio_dmabuf_pool,
@@ -162,6 +164,29 @@ gst_iio_dmabuf_pool_alloc_buffer (GstBufferPool *bpool, GstBuffer **buffer,
   return GST_FLOW_OK;
 }
 
+static void
+gst_iio_dmabuf_pool_release_buffer (GstBufferPool *bpool, GstBuffer *buffer)
+{
+  GstIioDmabufPool *pool = GST_IIO_DMABUF_POOL (bpool);
+
+  GST_BUFFER_POOL_CLASS (gst_iio_dmabuf_pool_parent_class)
+      ->release_buffer (bpool, buffer);
+  g_mutex_lock (&pool->lock);
+  if (pool->on_release)
+    ((void (*) (gpointer))pool->on_release) (pool->release_data);
+  g_mutex_unlock (&pool->lock);
+}
+
+void
+gst_iio_dmabuf_pool_set_release_notify (
+    GstIioDmabufPool *pool, GCallback func, gpointer data)
+{
+  g_mutex_lock (&pool->lock);
+  pool->on_release = func;
+  pool->release_data = data;
+  g_mutex_unlock (&pool->lock);
+}
+
 GError *
 gst_iio_dmabuf_pool_take_error (GstIioDmabufPool *pool)
 {
@@ -194,6 +219,7 @@ gst_iio_dmabuf_pool_class_init (GstIioDmabufPoolClass *klass)
   gobject_class->finalize = gst_iio_dmabuf_pool_finalize;
   pool_class->set_config = gst_iio_dmabuf_pool_set_config;
   pool_class->alloc_buffer = gst_iio_dmabuf_pool_alloc_buffer;
+  pool_class->release_buffer = gst_iio_dmabuf_pool_release_buffer;
 }
 
 static void

@@ -28,6 +28,12 @@ GstBufferPool *gst_iio_dmabuf_pool_new (const gchar *heap);
 gint gst_iio_dmabuf_alloc_fd (
     const gchar *heap, gsize size, const gchar **source, GError **error);
 
+/* Calls @func (@data) each time a buffer comes back to the pool (its last
+ * ref was dropped, in whatever thread did that), until set to NULL; once
+ * this returns, no call of the previous @func runs or will run. */
+void gst_iio_dmabuf_pool_set_release_notify (
+    GstIioDmabufPool *pool, GCallback func, gpointer data);
+
 /* The first allocation error of the pool, if any (transfer full). */
 GError *gst_iio_dmabuf_pool_take_error (GstIioDmabufPool *pool);
 

@@ -29,6 +29,9 @@
  *   sim_fail_next   N: the next N DMABUF blocks fail (fence error -EINTR,
  *                   as an aborted transfer; their samples are lost)
  *   sim_reset       write 1: zero the counters and the DAC checksum
+ * Counters: sim_blocks, sim_bytes, sim_checksum, sim_samples_lost,
+ * sim_cyclic_repeats, sim_underruns, sim_failed, and sim_queued (blocks
+ * queued to the "DMA" now, not yet complete).
  * Hot-unplug is the driver core's own: write "iio-sim-adc" to
  * /sys/bus/platform/drivers/iio-sim/unbind (and bind to bring it back).
  *
@@ -528,15 +531,24 @@ enum sim_attr {
 	SIM_CYCLIC_REPEATS,
 	SIM_UNDERRUNS,
 	SIM_FAILED,
+	SIM_QUEUED,
 };
 
 static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
 	struct sim_state *st = iio_priv(dev_to_iio_dev(dev));
+	struct iio_dma_buffer_block *block;
 	unsigned long flags;
-	u64 v;
+	u64 v = 0;
 
+	if ((enum sim_attr)to_iio_dev_attr(attr)->address == SIM_QUEUED) {
+		spin_lock_irqsave(&st->buf->queue.list_lock, flags);
+		list_for_each_entry(block, &st->buf->active, head)
+			v++;
+		spin_unlock_irqrestore(&st->buf->queue.list_lock, flags);
+		return sysfs_emit(buf, "%llu\n", v);
+	}
 	spin_lock_irqsave(&st->stats_lock, flags);
 	switch ((enum sim_attr)to_iio_dev_attr(attr)->address) {
 	case SIM_FREE_RUN:
@@ -631,6 +643,7 @@ static IIO_DEVICE_ATTR(sim_samples_lost, 0444, sim_attr_show, NULL, SIM_SAMPLES_
 static IIO_DEVICE_ATTR(sim_cyclic_repeats, 0444, sim_attr_show, NULL, SIM_CYCLIC_REPEATS);
 static IIO_DEVICE_ATTR(sim_underruns, 0444, sim_attr_show, NULL, SIM_UNDERRUNS);
 static IIO_DEVICE_ATTR(sim_failed, 0444, sim_attr_show, NULL, SIM_FAILED);
+static IIO_DEVICE_ATTR(sim_queued, 0444, sim_attr_show, NULL, SIM_QUEUED);
 
 static struct attribute *sim_attrs[] = {
 	&iio_dev_attr_sim_free_run.dev_attr.attr,
@@ -644,6 +657,7 @@ static struct attribute *sim_attrs[] = {
 	&iio_dev_attr_sim_cyclic_repeats.dev_attr.attr,
 	&iio_dev_attr_sim_underruns.dev_attr.attr,
 	&iio_dev_attr_sim_failed.dev_attr.attr,
+	&iio_dev_attr_sim_queued.dev_attr.attr,
 	NULL
 };
 
