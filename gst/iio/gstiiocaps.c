@@ -60,7 +60,11 @@ compute_scan_bytes (GPtrArray *channels)
 }
 
 /* The audio format all @channels share when the scan is plain interleaved
- * samples of 8, 16 or 32 bits, else GST_AUDIO_FORMAT_UNKNOWN. */
+ * samples of 8, 16 or 32 bits, else GST_AUDIO_FORMAT_UNKNOWN. Real bits
+ * must equal storage bits: the IIO ABI has no flag for a value the device
+ * already sign-extended to its storage (such a driver reports realbits ==
+ * storagebits), so a "le:s12/16" value, whose upper bits may hold anything,
+ * gets the generic caps and its consumer masks or shifts it. */
 static GstAudioFormat
 audio_format (GPtrArray *channels)
 {

@@ -31,7 +31,9 @@
  * (#GstBaseSink:sync is FALSE by default). When the device has played every
  * queued block before the next one arrives, that is an underrun: the
  * "underruns" statistic counts each one and a warning is posted once per run
- * of them (a run ends when n-buffers blocks in a row came in time). EOS is
+ * of them (a run ends when n-buffers blocks in a row came in time). In
+ * io-mode=rw the kernel's own fileio queue is not visible to the element,
+ * so underruns are not detected there. EOS is
  * posted when the device has played every block.
  *
  * The dma-bufs offered upstream hold #GstIioDmabufSink:samples-per-buffer
@@ -205,8 +207,9 @@ gst_iio_dmabuf_sink_class_init (GstIioDmabufSinkClass *klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "buffers (played), bytes, copies (buffers the CPU copied), "
-          "underruns, dropped (cyclic), blocks-failed, dmabufs-attached, "
-          "io-mode",
+          "underruns (dmabuf modes), dropped (cyclic), blocks-failed, "
+          "dmabufs-attached, io-mode, enqueue-latency-p50-ns and "
+          "enqueue-latency-p99-ns (render to block queued)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_CYCLIC,
       g_param_spec_boolean ("cyclic", "Cyclic",
@@ -680,6 +683,8 @@ gst_iio_dmabuf_sink_dequeue (
     if (timeout != 0 && !gst_iio_next_wait_slice (timeout, waited, &slice))
       return gst_iio_dmabuf_sink_timed_out (sink, timeout);
     res = gst_iio_buffer_dequeue (sink->buf, slice, &buffer, &err);
+    if (res == GST_IIO_WAIT_KICKED)
+      continue; /* nobody kicks the sink's buffer */
     if (res != GST_IIO_WAIT_TIMEOUT)
       break;
     if (timeout == 0)

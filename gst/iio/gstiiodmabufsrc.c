@@ -95,6 +95,9 @@ struct _GstIioDmabufSrc
   guint64 offset;
   gboolean discont;
   guint64 done_ns; /* when the block being pushed completed, 0: unknown */
+  gint waiting;    /* atomic: create() is between refilling the queue and
+                    * the end of its wait: a buffer that comes back to the
+                    * pool then kicks the wait, to be queued at once */
 
   /* stats, object lock */
   guint64 n_buffers_out;
@@ -158,7 +161,8 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "buffers, bytes, copies (buffers the CPU copied), samples-lost, "
-          "blocks-failed, dmabufs-attached, io-mode",
+          "blocks-failed, dmabufs-attached, io-mode, push-latency-p50-ns and "
+          "push-latency-p99-ns (block completed to buffer pushed)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (element_class, "IIO DMABUF source",
@@ -249,6 +253,23 @@ gst_iio_dmabuf_src_get_property (
   GST_OBJECT_UNLOCK (src);
 }
 
+/* From the thread that dropped a buffer's last ref. */
+static void
+gst_iio_dmabuf_src_buffer_released (GstIioDmabufSrc *src)
+{
+  if (g_atomic_int_get (&src->waiting))
+    gst_iio_buffer_kick (src->buf);
+}
+
+static void
+gst_iio_dmabuf_src_clear_pool (GstIioDmabufSrc *src)
+{
+  if (src->pool && GST_IS_IIO_DMABUF_POOL (src->pool))
+    gst_iio_dmabuf_pool_set_release_notify (
+        GST_IIO_DMABUF_POOL (src->pool), NULL, NULL);
+  gst_clear_object (&src->pool);
+}
+
 static gboolean
 gst_iio_dmabuf_src_open (GstIioDmabufSrc *src)
 {
@@ -260,16 +281,6 @@ gst_iio_dmabuf_src_open (GstIioDmabufSrc *src)
           &src->buf, &err)) {
     GST_IIO_POST_ERROR (src, err);
     return FALSE;
-  }
-  g_clear_pointer (&src->dmabuf_problem, g_free);
-  src->dmabuf_ok = FALSE;
-  if (set->io_mode != GST_IIO_IO_MODE_RW) {
-    src->dmabuf_ok =
-        gst_iio_probe_dmabuf (src->buf, set->dma_heap, &src->dmabuf_problem);
-    GST_INFO_OBJECT (src, "DMABUF %s%s%s",
-        src->dmabuf_ok ? "supported" : "not usable",
-        src->dmabuf_problem ? ": " : "",
-        src->dmabuf_problem ? src->dmabuf_problem : "");
   }
   GST_INFO_OBJECT (src, "opened %s (%s), buffer %u",
       gst_iio_device_get_name (src->dev), gst_iio_device_get_id (src->dev),
@@ -313,6 +324,17 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
     GST_IIO_POST_ERROR (src, err);
     return FALSE;
   }
+  /* Probed for each run: io-mode and dma-heap may change in READY. */
+  g_clear_pointer (&src->dmabuf_problem, g_free);
+  src->dmabuf_ok = FALSE;
+  if (src->settings.io_mode != GST_IIO_IO_MODE_RW) {
+    src->dmabuf_ok = gst_iio_probe_dmabuf (
+        src->buf, src->settings.dma_heap, &src->dmabuf_problem);
+    GST_INFO_OBJECT (src, "DMABUF %s%s%s",
+        src->dmabuf_ok ? "supported" : "not usable",
+        src->dmabuf_problem ? ": " : "",
+        src->dmabuf_problem ? src->dmabuf_problem : "");
+  }
   src->rate = gst_iio_device_get_sampling_frequency (src->dev);
   src->scan_bytes = gst_iio_device_get_scan_size (src->dev);
   src->mode = GST_IIO_IO_MODE_AUTO;
@@ -347,7 +369,7 @@ gst_iio_dmabuf_src_stop (GstBaseSrc *bsrc)
     gst_iio_buffer_flush_queue (src->buf);
     gst_iio_buffer_detach_all (src->buf);
   }
-  gst_clear_object (&src->pool);
+  gst_iio_dmabuf_src_clear_pool (src);
   return TRUE;
 }
 
@@ -421,17 +443,41 @@ gst_iio_dmabuf_src_importable_pool (
   return pool;
 }
 
+/* Sets @pool up for blocks of ours; a pool that counters with other
+ * parameters is taken at its word when they still fit. */
+static gboolean
+gst_iio_dmabuf_src_configure_pool (GstIioDmabufSrc *src, GstBufferPool *pool,
+    GstCaps *caps, guint min, guint max)
+{
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *has = NULL;
+
+  gst_buffer_pool_config_set_params (config, caps, src->block_bytes, min, max);
+  if (gst_buffer_pool_set_config (pool, config))
+    return TRUE;
+  config = gst_buffer_pool_get_config (pool);
+  /* (a pool set up without caps cannot be validated against ours) */
+  if (!gst_buffer_pool_config_get_params (config, &has, NULL, NULL, NULL) ||
+      !has || !caps ||
+      !gst_buffer_pool_config_validate_params (
+          config, caps, src->block_bytes, min, max)) {
+    gst_structure_free (config);
+    return FALSE;
+  }
+  return gst_buffer_pool_set_config (pool, config);
+}
+
 static gboolean
 gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
   GstBufferPool *pool = NULL;
-  GstStructure *config;
+  gboolean configured;
   GstCaps *caps;
   guint min = 0, max = 0;
 
   gst_query_parse_allocation (query, &caps, NULL);
-  gst_clear_object (&src->pool);
+  gst_iio_dmabuf_src_clear_pool (src);
 
   if (src->settings.io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf_ok) {
     if (src->settings.io_mode != GST_IIO_IO_MODE_AUTO) {
@@ -482,22 +528,29 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   min = MAX (min, src->settings.n_buffers);
   if (max != 0)
     max = MAX (max, min);
-  config = gst_buffer_pool_get_config (pool);
-  gst_buffer_pool_config_set_params (config, caps, src->block_bytes, min, max);
-  if (!gst_buffer_pool_set_config (pool, config)) {
-    config = gst_buffer_pool_get_config (pool);
-    if (!gst_buffer_pool_config_validate_params (
-            config, caps, src->block_bytes, min, max)) {
-      gst_structure_free (config);
-      GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
-          ("Cannot configure the %s pool for %" G_GSIZE_FORMAT " bytes x %u",
-              src->mode == GST_IIO_IO_MODE_DMABUF ? "dma-buf" : "downstream",
-              src->block_bytes, min),
-          (NULL));
-      gst_object_unref (pool);
-      return FALSE;
-    }
-    gst_buffer_pool_set_config (pool, config);
+  configured = gst_iio_dmabuf_src_configure_pool (src, pool, caps, min, max);
+  if (!configured && src->mode == GST_IIO_IO_MODE_DMABUF_IMPORT &&
+      src->settings.io_mode == GST_IIO_IO_MODE_AUTO) {
+    /* Downstream's pool cannot hold our blocks: our own dma-bufs then. */
+    GST_INFO_OBJECT (src,
+        "downstream's dma-buf pool refuses %" G_GSIZE_FORMAT
+        " bytes x %u: using dma-bufs of our own",
+        src->block_bytes, min);
+    gst_object_unref (pool);
+    pool = gst_iio_dmabuf_pool_new (src->settings.dma_heap);
+    src->mode = GST_IIO_IO_MODE_DMABUF;
+    min = src->settings.n_buffers;
+    max = src->settings.n_buffers + GST_IIO_EXTRA_BUFFERS;
+    configured = gst_iio_dmabuf_src_configure_pool (src, pool, caps, min, max);
+  }
+  if (!configured) {
+    GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
+        ("Cannot configure the %s pool for %" G_GSIZE_FORMAT " bytes x %u",
+            src->mode == GST_IIO_IO_MODE_DMABUF ? "dma-buf" : "downstream",
+            src->block_bytes, min),
+        (NULL));
+    gst_object_unref (pool);
+    return FALSE;
   }
   if (gst_query_get_n_allocation_pools (query) > 0)
     gst_query_set_nth_allocation_pool (
@@ -505,6 +558,9 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   else
     gst_query_add_allocation_pool (query, pool, src->block_bytes, min, max);
   src->pool = pool;
+  if (GST_IS_IIO_DMABUF_POOL (pool))
+    gst_iio_dmabuf_pool_set_release_notify (GST_IIO_DMABUF_POOL (pool),
+        G_CALLBACK (gst_iio_dmabuf_src_buffer_released), src);
   GST_INFO_OBJECT (src,
       "io-mode in use: %s, %u dma-bufs of %" G_GSIZE_FORMAT " bytes",
       gst_iio_io_mode_nick (src->mode), min, src->block_bytes);
@@ -656,7 +712,10 @@ gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src)
 }
 
 /* Stamps a completed block: PTS from the sample count, re-anchored to the
- * clock when the device fell behind (samples lost). */
+ * clock when the device fell behind (samples lost). When the block's fence
+ * says when it completed, that moment is judged, not the moment create()
+ * got to it: a deep queue lets downstream fall behind for a while without
+ * the device losing anything. */
 static void
 gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
 {
@@ -670,8 +729,14 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
     GstClockTime now = gst_clock_get_time (clock);
     GstClockTime base = gst_element_get_base_time (GST_ELEMENT (src));
     GstClockTime running = now > base ? now - base : 0;
+    guint64 mono = gst_iio_now_ns ();
 
     gst_object_unref (clock);
+    if (src->done_ns && mono > src->done_ns) {
+      GstClockTime age = mono - src->done_ns;
+
+      running = running > age ? running - age : 0;
+    }
     if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
       src->ts0 = running > block ? running - block : 0;
     } else {
@@ -766,19 +831,33 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
   gboolean gone;
 
   for (;;) {
+    GstIioWaitResult res;
+
+    /* Set before refilling, tested by the pool after it took a buffer
+     * back: a buffer released meanwhile is either refilled here or kicks
+     * the wait below. */
+    g_atomic_int_set (&src->waiting, 1);
     ret = src->streaming ? gst_iio_dmabuf_src_fill_queue (src)
                          : gst_iio_dmabuf_src_prime (src);
-    if (ret != GST_FLOW_OK)
+    if (ret != GST_FLOW_OK) {
+      g_atomic_int_set (&src->waiting, 0);
       return ret;
+    }
     if (!src->streaming) {
       /* Every dma-buf is attached and queued: now the device may run. */
       if (!gst_iio_device_set_buffer_enabled (src->dev, TRUE, &err)) {
+        g_atomic_int_set (&src->waiting, 0);
         GST_IIO_POST_ERROR (src, err);
         return GST_FLOW_ERROR;
       }
       src->streaming = TRUE;
     }
-    switch (gst_iio_dmabuf_src_wait_block (src, out, &gone, &err)) {
+    res = gst_iio_dmabuf_src_wait_block (src, out, &gone, &err);
+    g_atomic_int_set (&src->waiting, 0);
+    switch (res) {
+      case GST_IIO_WAIT_KICKED:
+        GST_LOG_OBJECT (src, "a buffer came back: queueing it");
+        break;
       case GST_IIO_WAIT_OK:
         src->done_ns = gst_iio_buffer_done_ns (src->buf);
         return GST_FLOW_OK;

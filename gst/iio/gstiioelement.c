@@ -388,7 +388,7 @@ gst_iio_settings_install_some (
                   "blocks; 0: the size of the first buffer from upstream (for "
                   "the pool offered upstream: about 10 ms, at least 1024)"
                 : "Samples (scans) per buffer; 0: about 10 ms at the device's "
-                  "rate",
+                  "rate, at least 64 and at most 4 MiB of samples",
             0, GST_IIO_MAX_SAMPLES_PER_BUFFER, 0, flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_N_BUFFERS))
     g_object_class_install_property (klass, GST_IIO_PROP_N_BUFFERS,
@@ -398,7 +398,14 @@ gst_iio_settings_install_some (
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_IO_MODE))
     g_object_class_install_property (klass, GST_IIO_PROP_IO_MODE,
         g_param_spec_enum ("io-mode", "I/O mode",
-            out ? "How samples reach the device" : "How samples reach buffers",
+            out ? "How buffers reach the device: dma-bufs queued as they are "
+                  "(dmabuf: own pool offered upstream; dmabuf-import: "
+                  "upstream's), or write() (rw); auto picks zero-copy when the "
+                  "device can"
+                : "How samples reach buffers: the device fills dma-bufs "
+                  "(dmabuf: allocated here; dmabuf-import: from downstream's "
+                  "pool), or read() copies them (rw); auto picks zero-copy "
+                  "when the device can",
             GST_TYPE_IIO_IO_MODE, GST_IIO_IO_MODE_AUTO, flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_DMA_HEAP))
     g_object_class_install_property (klass, GST_IIO_PROP_DMA_HEAP,

@@ -257,6 +257,8 @@ play_check_dac (Play *p)
       "x",
       sum, p->hash);
   fail_unless_equals_uint64 (iiosim_stat_u64 (p->sink, "buffers"), p->buffers);
+  if (p->skip == 0)
+    fail_unless_equals_uint64 (iiosim_stat_u64 (p->sink, "bytes"), p->bytes);
 }
 
 static void
@@ -540,6 +542,13 @@ play_cyclic_for (Play *p, guint ms)
   text = pop_message_text (p->pipe, GST_MESSAGE_WARNING, GST_SECOND);
   fail_unless (strstr (text, "cyclic") != NULL, "%s", text);
   g_free (text);
+  /* Once, not once per dropped buffer. */
+  {
+    GstMessage *msg =
+        gst_bus_pop_filtered (GST_ELEMENT_BUS (p->pipe), GST_MESSAGE_WARNING);
+
+    fail_unless (msg == NULL, "a second warning for the dropped buffers");
+  }
   /* A cyclic block never completes while it plays: no EOS. */
   {
     GstBus *bus = gst_element_get_bus (p->pipe);
@@ -1023,6 +1032,78 @@ GST_END_TEST;
 /* The example launch lines of the element's documentation, as written
  * there (without gst-launch-1.0), on the driver's defaults: paced by the
  * sampling frequency. */
+/* attributes: written at start (before the caps are checked against the
+ * device's rate); a value the driver refuses, an unknown attribute and a
+ * malformed string are errors that name them. */
+GST_START_TEST (test_attributes_property)
+{
+  GstElement *pipe;
+
+  /* The test driver's own knob as the attribute: the DAC, paced at 48 kHz,
+   * is switched to free run by the element. */
+  iiosim_write (DAC, "sim_free_run", "0");
+  pipe = gst_parse_launch ("audiotestsrc num-buffers=10 ! " CAPS
+                           " ! iiodmabufsink device=" DAC
+                           " attributes=\"sim_free_run=1\" sync=false",
+      NULL);
+  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (wait_eos (pipe, 60 * GST_SECOND), 0);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  fail_unless_equals_uint64 (iiosim_read_u64 (DAC, "sim_free_run"), 1);
+  fail_unless (iiosim_read_u64 (DAC, "sim_bytes") > 0);
+
+  iiosim_expect_error ("audiotestsrc ! " CAPS " ! iiodmabufsink device=" DAC
+                       " attributes=\"sampling_frequency=0\"",
+      "sampling_frequency", FALSE);
+  iiosim_expect_error ("audiotestsrc ! " CAPS " ! iiodmabufsink device=" DAC
+                       " attributes=\"no_such_attr=1\"",
+      "no_such_attr", FALSE);
+  iiosim_expect_error ("audiotestsrc ! " CAPS " ! iiodmabufsink device=" DAC
+                       " attributes=\"=,\"",
+      "attributes", FALSE);
+}
+
+GST_END_TEST;
+
+/* sync=true: the sink renders on the pipeline clock, so 30 buffers of
+ * 20 ms take at least about 600 ms however fast the DAC drains them; with
+ * sync=false the free-running DAC takes them at once. */
+GST_START_TEST (test_sync_follows_the_clock)
+{
+  const gchar *desc[] = {
+    "audiotestsrc num-buffers=30 samplesperbuffer=960 ! "
+    "audio/x-raw,format=S16LE,channels=2,rate=48000 ! iiodmabufsink "
+    "device=" DAC " samples-per-buffer=960 sync=true",
+    "audiotestsrc num-buffers=30 samplesperbuffer=960 ! "
+    "audio/x-raw,format=S16LE,channels=2,rate=48000 ! iiodmabufsink "
+    "device=" DAC " samples-per-buffer=960 sync=false",
+  };
+  gint64 took[2];
+
+  dac_free_run ();
+  for (guint i = 0; i < 2; i++) {
+    GstElement *pipe = gst_parse_launch (desc[i], NULL);
+    gint64 t0 = g_get_monotonic_time ();
+
+    fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    fail_unless_equals_int (wait_eos (pipe, 60 * GST_SECOND), 0);
+    took[i] = g_get_monotonic_time () - t0;
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (pipe);
+  }
+  GST_INFO ("30 x 20 ms: sync=true %" G_GINT64_FORMAT
+            " us, sync=false %" G_GINT64_FORMAT " us",
+      took[0], took[1]);
+  fail_unless (took[0] >= 550 * G_TIME_SPAN_MILLISECOND,
+      "sync=true played 600 ms of audio in %" G_GINT64_FORMAT " us", took[0]);
+  fail_unless (took[1] < took[0], "sync=false was not faster");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_doc_examples)
 {
   static const gchar *const ending[] = {
@@ -1115,6 +1196,8 @@ iiodmabufsink_suite (void)
   tcase_add_test (tc, test_underrun_counted_warned_per_burst);
   tcase_add_test (tc, test_state_cycles_no_leak);
   tcase_add_test (tc, test_doc_examples);
+  tcase_add_test (tc, test_attributes_property);
+  tcase_add_test (tc, test_sync_follows_the_clock);
   return s;
 }
 

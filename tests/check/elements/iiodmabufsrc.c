@@ -140,6 +140,8 @@ capture_checked (const gchar *io_mode, const gchar *channels, guint bytes,
   fail_unless_equals_uint64 (c.bad, 0);
   fail_unless_equals_uint64 (c.discont_after_first, 0);
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "buffers"), n);
+  fail_unless_equals_uint64 (
+      iiosim_stat_u64 (src, "bytes"), (guint64)n * 1024 * bytes * n_channels);
   *copies = iiosim_stat_u64 (src, "copies");
   *n_dmabufs = c.all_dmabuf ? g_hash_table_size (c.inodes) : 0;
   if (c.all_dmabuf)
@@ -227,6 +229,46 @@ GST_START_TEST (test_switch_dmabuf_to_rw)
 
 GST_END_TEST;
 
+/* io-mode changed while the element is READY (device open) takes effect
+ * on the next run, zero-copy included. */
+GST_START_TEST (test_io_mode_changed_in_ready)
+{
+  GstElement *pipe = gst_parse_launch ("iiodmabufsrc name=src device=" ADC
+                                       " io-mode=rw num-buffers=20 ! fakesink",
+      NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  const gchar *modes[] = { "rw", "dmabuf", "auto", "rw" };
+  const gchar *used[] = { "rw", "dmabuf", "dmabuf", "rw" };
+  GstMessage *msg;
+
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++) {
+    gchar *mode = NULL;
+
+    gst_util_set_object_arg (G_OBJECT (src), "io-mode", modes[i]);
+    fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 10 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+        "io-mode=%s: %" GST_PTR_FORMAT, modes[i], msg);
+    gst_message_unref (msg);
+    mode = iiosim_stat_string (src, "io-mode");
+    fail_unless_equals_string (mode, used[i]);
+    fail_unless_equals_uint64 (
+        iiosim_stat_u64 (src, "copies"), strcmp (used[i], "rw") ? 0 : 20);
+    g_free (mode);
+    fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_READY),
+        GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_auto_picks_dmabuf)
 {
   guint64 copies;
@@ -306,6 +348,9 @@ GST_START_TEST (test_dmabuf_import)
   while (g_hash_table_iter_next (&it, &ino, NULL))
     fail_unless (g_hash_table_contains (offered, ino),
         "pushed a dma-buf the peer did not offer");
+  /* ... each attached once. */
+  fail_unless_equals_uint64 (
+      iiosim_stat_u64 (src, "dmabufs-attached"), g_hash_table_size (c.inodes));
   mode = iiosim_stat_string (src, "io-mode");
   fail_unless_equals_string (mode, "dmabuf-import");
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "copies"), 0);
@@ -315,6 +360,83 @@ GST_START_TEST (test_dmabuf_import)
   gst_harness_teardown (h);
   gst_object_unref (pool);
   g_hash_table_unref (offered);
+}
+
+GST_END_TEST;
+
+/* A peer that offers a dma-buf pool already active with buffers too small
+ * for a block: it cannot be reconfigured. */
+static GstPadProbeReturn
+offer_small_pool (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstQuery *q = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_add_allocation_pool (q, user_data, 1024, 2, 2);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* auto falls back to dma-bufs of its own (still zero-copy, none of the
+ * peer's); dmabuf-import insists, and fails with a message. */
+GST_START_TEST (test_unusable_downstream_pool)
+{
+  const gchar *modes[] = { "auto", "dmabuf-import" };
+
+  adc_free_run ();
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++) {
+    GHashTable *offered =
+        g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+    GstBufferPool *pool = iiosim_heap_pool_new (offered);
+    GstStructure *config = gst_buffer_pool_get_config (pool);
+    gchar *desc = g_strdup_printf ("iiodmabufsrc name=src device=" ADC
+                                   " io-mode=%s samples-per-buffer=1024 "
+                                   "num-buffers=50 ! fakesink name=sink",
+        modes[i]);
+    GstElement *pipe = gst_parse_launch (desc, NULL);
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+    GstMessage *msg;
+
+    gst_buffer_pool_config_set_params (config, NULL, 1024, 2, 2);
+    fail_unless (gst_buffer_pool_set_config (pool, config));
+    fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+    gst_pad_add_probe (
+        pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, offer_small_pool, pool, NULL);
+    fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 30 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL);
+    if (i == 0) {
+      gchar *mode = iiosim_stat_string (src, "io-mode");
+
+      fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+      fail_unless_equals_string (mode, "dmabuf");
+      fail_unless_equals_uint64 (iiosim_stat_u64 (src, "copies"), 0);
+      fail_unless_equals_uint64 (iiosim_stat_u64 (src, "buffers"), 50);
+      g_free (mode);
+    } else {
+      GError *err = NULL;
+
+      fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+      gst_message_parse_error (msg, &err, NULL);
+      fail_unless (
+          strstr (err->message, "downstream pool") != NULL, "%s", err->message);
+      g_error_free (err);
+    }
+    gst_message_unref (msg);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_buffer_pool_set_active (pool, FALSE);
+    gst_object_unref (pad);
+    gst_object_unref (sink);
+    gst_object_unref (src);
+    gst_object_unref (pipe);
+    gst_object_unref (pool);
+    g_hash_table_unref (offered);
+    g_free (desc);
+  }
 }
 
 GST_END_TEST;
@@ -427,7 +549,12 @@ GST_START_TEST (test_stall_gives_discont_and_warning)
     g_signal_emit_by_name (sink, "pull-sample", &sample);
     gst_sample_unref (sample);
   }
-  lost_before = 0;
+  {
+    GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+
+    lost_before = iiosim_stat_u64 (src, "samples-lost");
+    gst_object_unref (src);
+  }
   /* The device stops for 300 ms: 30000 samples it should have delivered. */
   iiosim_write (ADC, "sim_stall", "1");
   g_usleep (300 * G_TIME_SPAN_MILLISECOND);
@@ -453,6 +580,123 @@ GST_START_TEST (test_stall_gives_discont_and_warning)
   gst_message_unref (msg);
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* Downstream blocks the streaming thread for 150 ms, less than the 320 ms
+ * of blocks queued in the kernel: the device never ran dry, so nothing is
+ * lost, and the stream goes on without DISCONT, offsets contiguous. */
+GST_START_TEST (test_short_downstream_stall_loses_nothing)
+{
+  GstElement *pipe, *sink, *src;
+  GstSample *sample;
+  GstBuffer *buf;
+  guint64 next = 0;
+
+  iiosim_write (ADC, "sampling_frequency", "100000");
+  iiosim_write (ADC, "sim_free_run", "0");
+  pipe = gst_parse_launch ("iiodmabufsrc name=src device=" ADC
+                           " samples-per-buffer=1000 n-buffers=32 ! "
+                           "appsink name=sink sync=false max-buffers=1",
+      NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  for (guint i = 0; i < 60; i++) {
+    if (i == 20)
+      g_usleep (150 * G_TIME_SPAN_MILLISECOND);
+    g_signal_emit_by_name (sink, "pull-sample", &sample);
+    fail_unless (sample != NULL);
+    buf = gst_sample_get_buffer (sample);
+    if (i == 0)
+      next = GST_BUFFER_OFFSET (buf);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), next);
+    fail_unless (
+        GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT) == (i == 0),
+        "DISCONT on buffer %u", i);
+    next = GST_BUFFER_OFFSET_END (buf);
+    gst_sample_unref (sample);
+  }
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "samples-lost"), 0);
+  {
+    GstMessage *msg =
+        gst_bus_pop_filtered (GST_ELEMENT_BUS (pipe), GST_MESSAGE_WARNING);
+
+    fail_if (msg != NULL, "unexpected warning");
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* Waits up to @ms for the test driver's count of blocks queued to reach
+ * @want; returns the last count seen. */
+static guint64
+wait_queued (guint64 want, guint ms)
+{
+  guint64 n = iiosim_read_u64 (ADC, "sim_queued");
+
+  for (guint i = 0; i < ms / 10 && n != want; i++) {
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    n = iiosim_read_u64 (ADC, "sim_queued");
+  }
+  return n;
+}
+
+/* A block goes back to the kernel when downstream drops it, not when the
+ * source next completes a block: with the device stalled (the source
+ * waiting on a fence that will not signal), buffers the application lets
+ * go of are queued at once. */
+GST_START_TEST (test_released_block_requeued_at_once)
+{
+  GstElement *pipe, *sink;
+  GstSample *sample;
+  GList *held = NULL;
+
+  iiosim_write (ADC, "sim_free_run", "1");
+  pipe = gst_parse_launch ("iiodmabufsrc device=" ADC " io-mode=dmabuf "
+                           "samples-per-buffer=256 n-buffers=4 ! "
+                           "appsink name=sink sync=false "
+                           "enable-last-sample=false",
+      NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  /* Hold every buffer until the pool is empty and the kernel queue ran
+   * dry: the source now waits for a free buffer. */
+  for (;;) {
+    g_signal_emit_by_name (sink, "try-pull-sample", GST_SECOND / 2, &sample);
+    if (!sample)
+      break;
+    held = g_list_append (held, sample);
+  }
+  fail_unless (g_list_length (held) >= 4, "held %u", g_list_length (held));
+  fail_unless_equals_uint64 (wait_queued (0, 1000), 0);
+  iiosim_write (ADC, "sim_stall", "1");
+
+  /* One back: queued, and the source waits on its fence. */
+  gst_sample_unref (held->data);
+  held = g_list_delete_link (held, held);
+  fail_unless_equals_uint64 (wait_queued (1, 2000), 1);
+  g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+  /* Two more while it waits: both queued at once. */
+  for (guint i = 0; i < 2; i++) {
+    gst_sample_unref (held->data);
+    held = g_list_delete_link (held, held);
+  }
+  fail_unless_equals_uint64 (wait_queued (3, 1000), 3);
+
+  iiosim_write (ADC, "sim_stall", "0");
+  g_list_free_full (held, (GDestroyNotify)gst_sample_unref);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   gst_object_unref (sink);
   gst_object_unref (pipe);
 }
@@ -627,12 +871,30 @@ GST_START_TEST (test_negotiates_with_audio_elements_and_filesink)
 
 GST_END_TEST;
 
+/* A layout no audio format fits (12 of 16 bits): the generic caps go
+ * through capsfilter to filesink, and the file holds the raw scans. */
 GST_START_TEST (test_generic_caps_to_filesink)
 {
+  gchar *tmp = g_build_filename (g_get_tmp_dir (), "iio-generic.raw", NULL);
+  gchar *desc, *data = NULL;
+  gsize len = 0;
+  guint idx[4] = { 0, 1, 2, 3 };
+
   iiosim_reload ("adc_realbits=12");
   adc_free_run ();
-  run_to_eos ("iiodmabufsrc device=" ADC " num-buffers=20 ! "
-              "capsfilter caps=application/x-iio ! fakesink");
+  desc = g_strdup_printf ("iiodmabufsrc device=" ADC " num-buffers=20 "
+                          "samples-per-buffer=256 ! capsfilter "
+                          "caps=application/x-iio ! filesink location=%s",
+      tmp);
+  run_to_eos (desc);
+  fail_unless (g_file_get_contents (tmp, &data, &len, NULL));
+  fail_unless_equals_uint64 (len, 20 * 256 * 4 * 2);
+  fail_unless_equals_uint64 (
+      iiosim_check_pattern ((guint8 *)data, len, 2, 4, idx, 0), 0);
+  g_free (data);
+  g_unlink (tmp);
+  g_free (desc);
+  g_free (tmp);
 }
 
 GST_END_TEST;
@@ -866,13 +1128,17 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_dmabuf_export_1_and_2_channels);
   tcase_add_test (tc, test_rw_4ch_s16);
   tcase_add_test (tc, test_switch_dmabuf_to_rw);
+  tcase_add_test (tc, test_io_mode_changed_in_ready);
   tcase_add_test (tc, test_auto_picks_dmabuf);
   tcase_add_test (tc, test_dmabuf_import);
+  tcase_add_test (tc, test_unusable_downstream_pool);
   tcase_add_test (tc, test_32bit_storage);
   tcase_add_test (tc, test_caps_audio_and_rate);
   tcase_add_test (tc, test_caps_generic_layout);
   tcase_add_test (tc, test_timestamps_exact);
   tcase_add_test (tc, test_stall_gives_discont_and_warning);
+  tcase_add_test (tc, test_short_downstream_stall_loses_nothing);
+  tcase_add_test (tc, test_released_block_requeued_at_once);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_kfifo_falls_back_to_rw);
   tcase_add_test (tc, test_state_cycles_no_leak);
