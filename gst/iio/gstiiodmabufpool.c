@@ -34,10 +34,46 @@ struct _GstIioDmabufPool
   gpointer release_data; /* under lock */
 };
 
-G_DEFINE_TYPE_WITH_CODE (GstIioDmabufPool, gst_iio_dmabuf_pool,
-    GST_TYPE_BUFFER_POOL,
+static gpointer gst_iio_dmabuf_pool_parent_class = NULL;
+static void gst_iio_dmabuf_pool_class_init (GstIioDmabufPoolClass *klass);
+static void gst_iio_dmabuf_pool_init (GstIioDmabufPool *pool);
+
+static void
+gst_iio_dmabuf_pool_class_intern_init (gpointer klass, gpointer data)
+{
+  gst_iio_dmabuf_pool_parent_class = g_type_class_peek_parent (klass);
+  gst_iio_dmabuf_pool_class_init (klass);
+}
+
+static void
+gst_iio_dmabuf_pool_instance_init (GTypeInstance *instance, gpointer klass)
+{
+  gst_iio_dmabuf_pool_init ((GstIioDmabufPool *)instance);
+}
+
+/* Each plugin links a copy of this file (and so may a program that also
+ * loads the plugin): the first copy registers the type, the others use it.
+ * The instance layout is the same in every copy. */
+GType
+gst_iio_dmabuf_pool_get_type (void)
+{
+  static gsize type = 0;
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_type_from_name ("GstIioDmabufPool");
+
     GST_DEBUG_CATEGORY_INIT (
-        gst_iio_dmabuf_pool_debug, "iiodmabufpool", 0, "IIO dma-buf pool"));
+        gst_iio_dmabuf_pool_debug, "iiodmabufpool", 0, "IIO dma-buf pool");
+    if (!t)
+      t = g_type_register_static_simple (GST_TYPE_BUFFER_POOL,
+          g_intern_static_string ("GstIioDmabufPool"),
+          sizeof (GstIioDmabufPoolClass), gst_iio_dmabuf_pool_class_intern_init,
+          sizeof (GstIioDmabufPool), gst_iio_dmabuf_pool_instance_init,
+          G_TYPE_FLAG_FINAL);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 
 static gint
 udmabuf_alloc (gsize size, GError **error)

@@ -26,11 +26,17 @@
  * buffers; when downstream holds all of them, the source waits and the
  * device overruns, which shows as lost samples (below).
  *
+ * A buffer that downstream drops goes back to the kernel queue at once (the
+ * element's own pool tells the waiting source), not only when the next
+ * block completes.
+ *
  * A live source: each buffer is stamped with the running time of its first
- * sample and counts samples in its offsets. When the device delivers later
- * than its sample count says (the kernel queue ran dry or the device
- * stalled), the next buffer is DISCONT and a warning tells how many samples
- * were lost.
+ * sample and counts samples in its offsets. When a block completed later
+ * than its sample count says (judged by the time its fence signalled: the
+ * kernel queue ran dry or the device stalled), the next buffer is DISCONT,
+ * its offset skips the samples lost, a warning tells how many, and the
+ * "samples-lost" and "overruns" statistics count them. A downstream that
+ * stalls for less time than the queued blocks last loses nothing.
  *
  * ## Example launch lines
  * |[
@@ -104,6 +110,7 @@ struct _GstIioDmabufSrc
   guint64 n_bytes_out;
   guint64 n_copies;
   guint64 n_samples_lost;
+  guint64 n_overruns; /* times samples were lost */
   guint64 n_blocks_failed;
   GstIioLatency push_latency; /* block completion -> handed downstream */
 };
@@ -161,7 +168,8 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "buffers, bytes, copies (buffers the CPU copied), samples-lost, "
-          "blocks-failed, dmabufs-attached, io-mode, push-latency-p50-ns and "
+          "overruns (times samples were lost), blocks-failed, "
+          "dmabufs-attached, io-mode, push-latency-p50-ns and "
           "push-latency-p99-ns (block completed to buffer pushed)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
@@ -211,11 +219,12 @@ gst_iio_dmabuf_src_stats (GstIioDmabufSrc *src)
   return gst_structure_new ("stats", "buffers", G_TYPE_UINT64,
       src->n_buffers_out, "bytes", G_TYPE_UINT64, src->n_bytes_out, "copies",
       G_TYPE_UINT64, src->n_copies, "samples-lost", G_TYPE_UINT64,
-      src->n_samples_lost, "blocks-failed", G_TYPE_UINT64, src->n_blocks_failed,
-      "dmabufs-attached", G_TYPE_UINT,
-      src->buf ? gst_iio_buffer_n_attached (src->buf) : 0, "io-mode",
-      G_TYPE_STRING, gst_iio_io_mode_nick (src->mode), "push-latency-p50-ns",
-      G_TYPE_UINT64, gst_iio_latency_percentile (&src->push_latency, 50),
+      src->n_samples_lost, "overruns", G_TYPE_UINT64, src->n_overruns,
+      "blocks-failed", G_TYPE_UINT64, src->n_blocks_failed, "dmabufs-attached",
+      G_TYPE_UINT, src->buf ? gst_iio_buffer_n_attached (src->buf) : 0,
+      "io-mode", G_TYPE_STRING, gst_iio_io_mode_nick (src->mode),
+      "push-latency-p50-ns", G_TYPE_UINT64,
+      gst_iio_latency_percentile (&src->push_latency, 50),
       "push-latency-p99-ns", G_TYPE_UINT64,
       gst_iio_latency_percentile (&src->push_latency, 99), NULL);
 }
@@ -344,7 +353,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->discont = TRUE;
   GST_OBJECT_LOCK (src);
   src->n_buffers_out = src->n_bytes_out = src->n_copies = 0;
-  src->n_samples_lost = src->n_blocks_failed = 0;
+  src->n_samples_lost = src->n_overruns = src->n_blocks_failed = 0;
   gst_iio_latency_clear (&src->push_latency);
   GST_OBJECT_UNLOCK (src);
   src->done_ns = 0;
@@ -753,6 +762,7 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
         src->discont = TRUE;
         GST_OBJECT_LOCK (src);
         src->n_samples_lost += lost;
+        src->n_overruns++;
         GST_OBJECT_UNLOCK (src);
         GST_ELEMENT_WARNING (src, RESOURCE, READ,
             ("The IIO device delivered %" G_GUINT64_FORMAT

@@ -351,6 +351,8 @@ gst_iio_settings_install_some (
   gboolean out = direction == GST_IIO_DIRECTION_OUTPUT;
   GParamFlags flags =
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+  /* Read when the device is opened (NULL->READY): set them in NULL. */
+  GParamFlags open_flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
 
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_DEVICE))
     g_object_class_install_property (klass, GST_IIO_PROP_DEVICE,
@@ -359,17 +361,17 @@ gst_iio_settings_install_some (
                   "(default: the first device with an output buffer)"
                 : "IIO device: its name, its label or iio:deviceN "
                   "(default: the first device with an input buffer)",
-            NULL, flags));
+            NULL, open_flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_BUFFER_INDEX))
     g_object_class_install_property (klass, GST_IIO_PROP_BUFFER_INDEX,
         g_param_spec_uint ("buffer-index", "Buffer index",
-            "Which buffer of the device (bufferN)", 0, 255, 0, flags));
+            "Which buffer of the device (bufferN)", 0, 255, 0, open_flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_CHANNELS))
     g_object_class_install_property (klass, GST_IIO_PROP_CHANNELS,
         g_param_spec_string ("channels", "Channels",
             "Comma-separated channel ids as sysfs names them (voltage0,...); "
             "default: every scan element but the timestamp",
-            NULL, flags));
+            NULL, open_flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_SAMPLING_FREQUENCY))
     g_object_class_install_property (klass, GST_IIO_PROP_SAMPLING_FREQUENCY,
         g_param_spec_double ("sampling-frequency", "Sampling frequency",

@@ -36,8 +36,8 @@
  * /sys/bus/platform/drivers/iio-sim/unbind (and bind to bring it back).
  *
  * Layout, as module parameters: adc_channels/dac_channels (1..8),
- * adc_bits/dac_bits (16 or 32 storage bits), adc_realbits (shift is
- * storage minus real bits).
+ * adc_bits/dac_bits (16 or 32 storage bits), adc_realbits/dac_realbits
+ * (shift is storage minus real bits).
  */
 
 #include <linux/delay.h>
@@ -79,6 +79,9 @@ MODULE_PARM_DESC(dac_channels, "DAC channel count (1..8)");
 static unsigned int dac_bits = 16;
 module_param(dac_bits, uint, 0444);
 MODULE_PARM_DESC(dac_bits, "DAC storage bits per sample (16 or 32)");
+static unsigned int dac_realbits;
+module_param(dac_realbits, uint, 0444);
+MODULE_PARM_DESC(dac_realbits, "DAC real bits per sample (0: storage bits)");
 
 struct sim_layout {
 	unsigned int channels;
@@ -718,7 +721,9 @@ static int sim_probe(struct platform_device *pdev)
 	st->output = output;
 	st->layout.channels = output ? dac_channels : adc_channels;
 	st->layout.bits = output ? dac_bits : adc_bits;
-	st->layout.realbits = (!output && adc_realbits) ? adc_realbits : st->layout.bits;
+	st->layout.realbits = output ? dac_realbits : adc_realbits;
+	if (!st->layout.realbits)
+		st->layout.realbits = st->layout.bits;
 	ret = sim_layout_check(dev, &st->layout);
 	if (ret)
 		return ret;

@@ -410,6 +410,82 @@ GST_START_TEST (test_empty_and_oversized_buffers)
 
 GST_END_TEST;
 
+/* Fills @size bytes of @buf's dma-buf from @offset (shares of it are
+ * read-only, so this is done before sharing) and adds them to @p's
+ * checksum. */
+static void
+fill_range (Play *p, GstBuffer *buf, gsize offset, gsize size)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+  GstMapInfo map;
+
+  fail_unless (gst_memory_map (mem, &map, GST_MAP_WRITE));
+  fail_unless (offset + size <= map.size);
+  fill_prng (map.data + offset, size, &p->prng);
+  p->hash = iiosim_fnv1a (p->hash, map.data + offset, size);
+  p->bytes += size;
+  gst_memory_unmap (mem, &map);
+}
+
+/* Dma-bufs the DAC cannot take as they are (a block split over two
+ * dma-bufs; a dma-buf whose data starts at an offset) are copied once
+ * each, and play byte for byte. */
+GST_START_TEST (test_split_and_offset_dmabufs_copied)
+{
+  GstBufferPool *heap = iiosim_heap_pool_new (NULL);
+  GstStructure *config = gst_buffer_pool_get_config (heap);
+  GstFlowReturn ret;
+  Play p;
+
+  gst_buffer_pool_config_set_params (config, NULL, BLOCK + SCAN, 8, 8);
+  fail_unless (gst_buffer_pool_set_config (heap, config));
+  fail_unless (gst_buffer_pool_set_active (heap, TRUE));
+  dac_free_run ();
+  play_init (&p, "io-mode=auto samples-per-buffer=256", 4);
+  for (guint i = 0; i < 100; i++) {
+    GstBuffer *a, *b, *buf;
+
+    fail_unless_equals_int (
+        gst_buffer_pool_acquire_buffer (heap, &a, NULL), GST_FLOW_OK);
+    if (i % 2 == 0) {
+      /* two dma-bufs, half a block each */
+      fail_unless_equals_int (
+          gst_buffer_pool_acquire_buffer (heap, &b, NULL), GST_FLOW_OK);
+      fill_range (&p, a, 0, BLOCK / 2);
+      fill_range (&p, b, 0, BLOCK / 2);
+      buf = gst_buffer_new ();
+      gst_buffer_append_memory (
+          buf, gst_memory_share (gst_buffer_peek_memory (a, 0), 0, BLOCK / 2));
+      gst_buffer_append_memory (
+          buf, gst_memory_share (gst_buffer_peek_memory (b, 0), 0, BLOCK / 2));
+      gst_buffer_add_parent_buffer_meta (buf, b);
+      gst_buffer_unref (b);
+    } else {
+      /* one dma-buf, its data one scan in */
+      fill_range (&p, a, SCAN, BLOCK);
+      buf = gst_buffer_new ();
+      gst_buffer_append_memory (
+          buf, gst_memory_share (gst_buffer_peek_memory (a, 0), SCAN, BLOCK));
+    }
+    /* the pool must not hand @a (or @b) out again while appsrc queues @buf */
+    gst_buffer_add_parent_buffer_meta (buf, a);
+    gst_buffer_unref (a);
+    p.buffers++;
+    g_signal_emit_by_name (p.appsrc, "push-buffer", buf, &ret);
+    gst_buffer_unref (buf);
+    fail_unless_equals_int (ret, GST_FLOW_OK);
+  }
+  play_eos (&p);
+  fail_unless_equals_int (wait_eos (p.pipe, 60 * GST_SECOND), 0);
+  play_check_dac (&p);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "copies"), 100);
+  play_clear (&p);
+  gst_buffer_pool_set_active (heap, FALSE);
+  gst_object_unref (heap);
+}
+
+GST_END_TEST;
+
 /* Channel lists that name nothing or a channel twice: clear errors. */
 GST_START_TEST (test_bad_channel_lists)
 {
@@ -632,6 +708,57 @@ GST_START_TEST (test_caps_refused_names_layout)
 
 GST_END_TEST;
 
+/* A DAC whose samples no audio format fits (12 of 16 bits): the sink takes
+ * the generic caps describing its layout, plays what comes byte for byte,
+ * and refuses audio caps with the layout it wants in the message. */
+GST_START_TEST (test_generic_caps_play)
+{
+  GstPad *pad;
+  GstCaps *caps;
+  GstStructure *st;
+  Play p;
+
+  iiosim_reload ("dac_realbits=12");
+  dac_free_run ();
+  memset (&p, 0, sizeof (p));
+  p.pipe = gst_parse_launch ("appsrc name=src format=time max-buffers=4 "
+                             "block=true ! iiodmabufsink name=sink device=" DAC
+                             " samples-per-buffer=256",
+      NULL);
+  p.appsrc = gst_bin_get_by_name (GST_BIN (p.pipe), "src");
+  p.sink = gst_bin_get_by_name (GST_BIN (p.pipe), "sink");
+  p.prng = 0x12345678;
+  p.hash = IIOSIM_FNV_OFFSET;
+  p.inodes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  fail_unless_equals_int (gst_element_set_state (p.pipe, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  pad = gst_element_get_static_pad (p.sink, "sink");
+  caps = gst_pad_query_caps (pad, NULL);
+  gst_object_unref (pad);
+  caps = gst_caps_fixate (caps);
+  st = gst_caps_get_structure (caps, 0);
+  fail_unless (gst_structure_has_name (st, "application/x-iio"),
+      "%" GST_PTR_FORMAT, caps);
+  fail_unless (
+      strstr (gst_structure_get_string (st, "layout"), "le:s12/16>>4") != NULL,
+      "%" GST_PTR_FORMAT, caps);
+  g_object_set (p.appsrc, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  fail_if (gst_element_set_state (p.pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  for (guint i = 0; i < 200; i++)
+    play_push (&p, BLOCK);
+  play_eos (&p);
+  fail_unless_equals_int (wait_eos (p.pipe, 120 * GST_SECOND), 0);
+  play_check_dac (&p);
+  play_clear (&p);
+
+  iiosim_expect_error ("appsrc caps=" CAPS " ! iiodmabufsink device=" DAC,
+      "application/x-iio", FALSE);
+}
+
+GST_END_TEST;
+
 /* ADC -> DAC: the ADC's dma-bufs go to the DAC, no CPU copy on either side,
  * and the DAC sums exactly the ADC pattern. @middle goes between them;
  * with @tee a second branch maps every buffer and checks the pattern. */
@@ -711,6 +838,14 @@ adc_to_dac (const gchar *middle, gboolean tee, guint n, const gchar *src_want,
   fail_unless_equals_uint64 (iiosim_stat_u64 (sink, "buffers"), n);
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "copies"), 0);
   fail_unless_equals_uint64 (iiosim_stat_u64 (sink, "copies"), 0);
+  /* The sink attached the source's dma-bufs and no others (a block still
+   * in the ADC's queue at EOS may never have reached the sink). */
+  fail_unless (iiosim_stat_u64 (sink, "dmabufs-attached") > 0);
+  fail_unless (iiosim_stat_u64 (sink, "dmabufs-attached") <=
+          iiosim_stat_u64 (src, "dmabufs-attached"),
+      "sink attached %" G_GUINT64_FORMAT ", source %" G_GUINT64_FORMAT,
+      iiosim_stat_u64 (sink, "dmabufs-attached"),
+      iiosim_stat_u64 (src, "dmabufs-attached"));
   if (tee) {
     fail_unless_equals_uint64 (c.buffers, n);
     fail_unless_equals_uint64 (c.bad, 0);
@@ -1197,6 +1332,8 @@ iiodmabufsink_suite (void)
   tcase_add_test (tc, test_state_cycles_no_leak);
   tcase_add_test (tc, test_doc_examples);
   tcase_add_test (tc, test_attributes_property);
+  tcase_add_test (tc, test_generic_caps_play);
+  tcase_add_test (tc, test_split_and_offset_dmabufs_copied);
   tcase_add_test (tc, test_sync_follows_the_clock);
   return s;
 }

@@ -9,8 +9,11 @@
 
 #include "iiosim.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define ADC "iio-sim-adc"
@@ -575,6 +578,7 @@ GST_START_TEST (test_stall_gives_discont_and_warning)
     /* 300 ms at 100 kHz, give or take the guest's scheduling. */
     fail_unless (lost > lost_before + 15000 && lost < 60000,
         "samples-lost %" G_GUINT64_FORMAT, lost);
+    fail_unless (iiosim_stat_u64 (src, "overruns") >= 1);
     gst_object_unref (src);
   }
   gst_message_unref (msg);
@@ -622,6 +626,7 @@ GST_START_TEST (test_short_downstream_stall_loses_nothing)
     gst_sample_unref (sample);
   }
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "samples-lost"), 0);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "overruns"), 0);
   {
     GstMessage *msg =
         gst_bus_pop_filtered (GST_ELEMENT_BUS (pipe), GST_MESSAGE_WARNING);
@@ -774,21 +779,36 @@ GST_START_TEST (test_kfifo_falls_back_to_rw)
 
 GST_END_TEST;
 
+static void
+count_handoff (GstElement *sink, GstBuffer *buf, GstPad *pad, gint *n)
+{
+  g_atomic_int_inc (n);
+}
+
 GST_START_TEST (test_state_cycles_no_leak)
 {
-  GstElement *pipe =
-      gst_parse_launch ("iiodmabufsrc device=" ADC
-                        " samples-per-buffer=256 ! fakesink sync=false",
-          NULL);
+  GstElement *pipe = gst_parse_launch ("iiodmabufsrc device=" ADC
+                                       " samples-per-buffer=256 ! fakesink "
+                                       "name=sink sync=false "
+                                       "signal-handoffs=true",
+      NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
   guint fds0 = 0, rss0 = 0;
+  gint n = 0;
 
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_handoff), &n);
   adc_free_run ();
   for (guint i = 0; i < 200; i++) {
+    g_atomic_int_set (&n, 0);
     fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
         GST_STATE_CHANGE_FAILURE);
     fail_unless_equals_int (
         gst_element_get_state (pipe, NULL, NULL, 5 * GST_SECOND),
         GST_STATE_CHANGE_SUCCESS);
+    /* Each run streams: the device was set up, enabled and delivered. */
+    for (guint w = 0; w < 500 && g_atomic_int_get (&n) == 0; w++)
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    fail_unless (g_atomic_int_get (&n) > 0, "cycle %u: no buffer", i);
     fail_unless_equals_int (
         gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
     if (i == 1) {
@@ -804,6 +824,7 @@ GST_START_TEST (test_state_cycles_no_leak)
     fail_unless (rss1 < rss0 || rss1 - rss0 < IIOSIM_RSS_SLACK_KIB,
         "RSS %u KiB after, %u KiB after the second cycle", rss1, rss0);
   }
+  gst_object_unref (sink);
   gst_object_unref (pipe);
 }
 
@@ -815,6 +836,53 @@ reload_driver (void)
 {
   iiosim_reload (NULL);
 }
+
+#define HEAP "/dev/dma_heap/system"
+
+/* Puts the system heap's node back if a test removed it (from the device
+ * number in sysfs: the test that removed it may have died since). */
+static void
+restore_heap (void)
+{
+  gchar *dev = NULL;
+  guint maj, min;
+
+  if (access (HEAP, F_OK) == 0)
+    return;
+  fail_unless (
+      g_file_get_contents ("/sys/class/dma_heap/system/dev", &dev, NULL, NULL));
+  fail_unless (sscanf (dev, "%u:%u", &maj, &min) == 2);
+  fail_unless (mknod (HEAP, S_IFCHR | 0600, makedev (maj, min)) == 0,
+      "cannot restore " HEAP ": %s", g_strerror (errno));
+  g_free (dev);
+}
+
+static void
+setup (void)
+{
+  restore_heap ();
+  reload_driver ();
+}
+
+/* A kernel without the system dma-heap (but with udmabuf): io-mode=dmabuf
+ * allocates its dma-bufs from /dev/udmabuf over a memfd, still zero-copy
+ * and every sample right. */
+GST_START_TEST (test_udmabuf_without_heap)
+{
+  guint64 copies;
+  guint n_dmabufs;
+  gchar *mode;
+
+  fail_unless (unlink (HEAP) == 0, "%s", g_strerror (errno));
+  mode = capture_checked ("dmabuf", NULL, 2, 4, 500, &copies, &n_dmabufs);
+  restore_heap ();
+  fail_unless_equals_string (mode, "dmabuf");
+  fail_unless_equals_uint64 (copies, 0);
+  fail_unless (n_dmabufs > 0);
+  g_free (mode);
+}
+
+GST_END_TEST;
 
 /* The negotiated caps work with the usual audio elements and filesink. */
 static void
@@ -839,6 +907,42 @@ run_to_eos (const gchar *desc)
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (pipe);
 }
+
+/* The launch lines of the element's documentation, as written there but
+ * for the device number of the third (iio:device0 is the first device of a
+ * board; here the test driver's ADC has whatever number it got). */
+GST_START_TEST (test_doc_examples)
+{
+  gchar *dir = iiosim_device_dir (ADC);
+  gchar *id = g_path_get_basename (dir);
+  gchar *tmp = g_build_filename (g_get_tmp_dir (), "capture.raw", NULL);
+  gchar *third, *data = NULL;
+  gsize len = 0;
+  guint idx[4] = { 0, 1, 2, 3 };
+
+  adc_free_run ();
+  run_to_eos ("iiodmabufsrc device=iio-sim-adc num-buffers=1000 ! fakesink");
+  run_to_eos ("iiodmabufsrc device=sim-adc channels=voltage0,voltage1 "
+              "sampling-frequency=48000 num-buffers=100 ! audioconvert ! "
+              "audio/x-raw,format=F32LE ! fakesink");
+  third = g_strdup_printf ("iiodmabufsrc device=%s io-mode=rw "
+                           "samples-per-buffer=4096 num-buffers=10 ! "
+                           "filesink location=%s",
+      id, tmp);
+  run_to_eos (third);
+  fail_unless (g_file_get_contents (tmp, &data, &len, NULL));
+  fail_unless_equals_uint64 (len, 10 * 4096 * 4 * 2);
+  fail_unless_equals_uint64 (
+      iiosim_check_pattern ((guint8 *)data, len, 2, 4, idx, 0), 0);
+  g_free (data);
+  g_unlink (tmp);
+  g_free (third);
+  g_free (tmp);
+  g_free (id);
+  g_free (dir);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_negotiates_with_audio_elements_and_filesink)
 {
@@ -1122,7 +1226,7 @@ iiodmabufsrc_suite (void)
   TCase *tc = tcase_create ("guest");
 
   tcase_set_timeout (tc, 300);
-  tcase_add_checked_fixture (tc, reload_driver, NULL);
+  tcase_add_checked_fixture (tc, setup, NULL);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_dmabuf_export_4ch_s16);
   tcase_add_test (tc, test_dmabuf_export_1_and_2_channels);
@@ -1132,6 +1236,7 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_auto_picks_dmabuf);
   tcase_add_test (tc, test_dmabuf_import);
   tcase_add_test (tc, test_unusable_downstream_pool);
+  tcase_add_test (tc, test_udmabuf_without_heap);
   tcase_add_test (tc, test_32bit_storage);
   tcase_add_test (tc, test_caps_audio_and_rate);
   tcase_add_test (tc, test_caps_generic_layout);
@@ -1142,6 +1247,7 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_kfifo_falls_back_to_rw);
   tcase_add_test (tc, test_state_cycles_no_leak);
+  tcase_add_test (tc, test_doc_examples);
   tcase_add_test (tc, test_negotiates_with_audio_elements_and_filesink);
   tcase_add_test (tc, test_generic_caps_to_filesink);
   tcase_add_test (tc, test_permission_denied);
