@@ -42,6 +42,8 @@ struct _GstIioBuffer
   gboolean output;
   gint flushing;         /* atomic */
   gboolean no_sync_file; /* kernel cannot export fences: poll only */
+  GRecMutex attach_lock; /* guards attached: a pool may attach from
+                          * another thread (see gst_iio_buffer_attach) */
   GHashTable *attached;  /* guint64 ino -> GstIioAttachment */
   GQueue queued;         /* GstIioQueued, oldest first */
   guint64 done_ns;       /* CLOCK_MONOTONIC when the last wait's fence
@@ -143,6 +145,7 @@ gst_iio_buffer_open (
   buf->fd = idx;
   buf->output = output;
   buf->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  g_rec_mutex_init (&buf->attach_lock);
   buf->attached = g_hash_table_new_full (
       g_int64_hash, g_int64_equal, NULL, attachment_free);
   g_queue_init (&buf->queued);
@@ -165,6 +168,7 @@ gst_iio_buffer_close (GstIioBuffer *buf)
   gst_iio_buffer_flush_queue (buf);
   gst_iio_buffer_detach_all (buf);
   g_hash_table_unref (buf->attached);
+  g_rec_mutex_clear (&buf->attach_lock);
   if (buf->wake_fd >= 0)
     close (buf->wake_fd);
   /* Closing the buffer fd detaches anything left. */
@@ -187,11 +191,15 @@ dmabuf_ino (gint fd, guint64 *ino)
 static GstIioAttachment *
 lookup (GstIioBuffer *buf, gint dmabuf_fd)
 {
+  GstIioAttachment *att;
   guint64 ino;
 
   if (!dmabuf_ino (dmabuf_fd, &ino))
     return NULL;
-  return g_hash_table_lookup (buf->attached, &ino);
+  g_rec_mutex_lock (&buf->attach_lock);
+  att = g_hash_table_lookup (buf->attached, &ino);
+  g_rec_mutex_unlock (&buf->attach_lock);
+  return att;
 }
 
 /* The identity of a dma-buf memory's dma-buf, found once per GstMemory (its
@@ -221,9 +229,11 @@ memory_ino (GstMemory *mem, guint64 *ino, GError **error)
   return TRUE;
 }
 
-/* Attaches the dma-buf @dmabuf_fd, of identity @ino, unless it is. */
+/* Attaches the dma-buf @dmabuf_fd, of identity @ino, unless it is;
+ * attach_lock held. */
 static GstIioAttachment *
-attach_ino (GstIioBuffer *buf, gint dmabuf_fd, guint64 ino, GError **error)
+attach_ino_locked (
+    GstIioBuffer *buf, gint dmabuf_fd, guint64 ino, GError **error)
 {
   GstIioAttachment *att = g_hash_table_lookup (buf->attached, &ino);
   gint fd, err;
@@ -263,6 +273,17 @@ attach_ino (GstIioBuffer *buf, gint dmabuf_fd, guint64 ino, GError **error)
   return att;
 }
 
+static GstIioAttachment *
+attach_ino (GstIioBuffer *buf, gint dmabuf_fd, guint64 ino, GError **error)
+{
+  GstIioAttachment *att;
+
+  g_rec_mutex_lock (&buf->attach_lock);
+  att = attach_ino_locked (buf, dmabuf_fd, ino, error);
+  g_rec_mutex_unlock (&buf->attach_lock);
+  return att;
+}
+
 gboolean
 gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
 {
@@ -297,7 +318,12 @@ gst_iio_buffer_is_attached (GstIioBuffer *buf, gint dmabuf_fd)
 guint
 gst_iio_buffer_n_attached (GstIioBuffer *buf)
 {
-  return g_hash_table_size (buf->attached);
+  guint n;
+
+  g_rec_mutex_lock (&buf->attach_lock);
+  n = g_hash_table_size (buf->attached);
+  g_rec_mutex_unlock (&buf->attach_lock);
+  return n;
 }
 
 static gboolean
@@ -313,9 +339,23 @@ detach_one (gpointer key, gpointer value, gpointer user_data)
 }
 
 void
+gst_iio_buffer_lock_attach (GstIioBuffer *buf)
+{
+  g_rec_mutex_lock (&buf->attach_lock);
+}
+
+void
+gst_iio_buffer_unlock_attach (GstIioBuffer *buf)
+{
+  g_rec_mutex_unlock (&buf->attach_lock);
+}
+
+void
 gst_iio_buffer_detach_all (GstIioBuffer *buf)
 {
+  g_rec_mutex_lock (&buf->attach_lock);
   g_hash_table_foreach_remove (buf->attached, detach_one, buf);
+  g_rec_mutex_unlock (&buf->attach_lock);
 }
 
 static gboolean

@@ -1,7 +1,8 @@
 /* Data plane of one IIO buffer: its fd, the dma-bufs attached to it,
  * enqueueing and awaiting transfers, and read()/write() for the fileio path.
- * Knows nothing of GStreamer elements; every call but set_flushing() is made
- * from one streaming thread at a time.
+ * Knows nothing of GStreamer elements; every call but set_flushing(),
+ * kick() and the attach calls (a pool attaches its dma-bufs as it allocates
+ * them, in its user's thread) is made from one streaming thread at a time.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -57,6 +58,13 @@ gboolean gst_iio_buffer_attach_memory (
 gboolean gst_iio_buffer_is_attached (GstIioBuffer *buf, gint dmabuf_fd);
 guint gst_iio_buffer_n_attached (GstIioBuffer *buf);
 void gst_iio_buffer_detach_all (GstIioBuffer *buf);
+/* Holds off attaches from other threads (recursive: this thread may
+ * attach). Hold it while transfers are queued on a disabled buffer until it
+ * is enabled: in 6.12 an attach then drops the transfers queued so far
+ * (industrialio-buffer-dma resets its incoming list), and they never
+ * complete. */
+void gst_iio_buffer_lock_attach (GstIioBuffer *buf);
+void gst_iio_buffer_unlock_attach (GstIioBuffer *buf);
 
 /* Queues a transfer of @bytes of an attached dma-buf. */
 gboolean gst_iio_buffer_enqueue (GstIioBuffer *buf, gint dmabuf_fd, gsize bytes,

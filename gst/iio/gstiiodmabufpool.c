@@ -29,9 +29,11 @@ struct _GstIioDmabufPool
   GstAllocator *allocator;
   gsize size;
   GMutex lock;
-  GError *error;         /* first allocation failure */
-  GCallback on_release;  /* under lock */
-  gpointer release_data; /* under lock */
+  GError *error;                      /* first allocation failure */
+  GCallback on_release;               /* under lock */
+  gpointer release_data;              /* under lock */
+  GstIioDmabufPoolAllocFunc on_alloc; /* under lock */
+  gpointer alloc_data;                /* under lock */
 };
 
 static gpointer gst_iio_dmabuf_pool_parent_class = NULL;
@@ -196,6 +198,10 @@ gst_iio_dmabuf_pool_alloc_buffer (GstBufferPool *bpool, GstBuffer **buffer,
   GST_LOG_OBJECT (pool,
       "allocated dma-buf fd %d of %" G_GSIZE_FORMAT " bytes from %s", fd,
       pool->size, source);
+  g_mutex_lock (&pool->lock);
+  if (pool->on_alloc)
+    pool->on_alloc (gst_buffer_peek_memory (buf, 0), pool->alloc_data);
+  g_mutex_unlock (&pool->lock);
   *buffer = buf;
   return GST_FLOW_OK;
 }
@@ -220,6 +226,16 @@ gst_iio_dmabuf_pool_set_release_notify (
   g_mutex_lock (&pool->lock);
   pool->on_release = func;
   pool->release_data = data;
+  g_mutex_unlock (&pool->lock);
+}
+
+void
+gst_iio_dmabuf_pool_set_alloc_notify (
+    GstIioDmabufPool *pool, GstIioDmabufPoolAllocFunc func, gpointer data)
+{
+  g_mutex_lock (&pool->lock);
+  pool->on_alloc = func;
+  pool->alloc_data = data;
   g_mutex_unlock (&pool->lock);
 }
 

@@ -34,6 +34,13 @@ gint gst_iio_dmabuf_alloc_fd (
 void gst_iio_dmabuf_pool_set_release_notify (
     GstIioDmabufPool *pool, GCallback func, gpointer data);
 
+/* Calls @func (the new dma-buf memory, @data) each time the pool allocates
+ * a buffer, in the thread that allocates, before the buffer is handed out;
+ * until set to NULL, with the same guarantee as above. */
+typedef void (*GstIioDmabufPoolAllocFunc) (GstMemory *mem, gpointer data);
+void gst_iio_dmabuf_pool_set_alloc_notify (
+    GstIioDmabufPool *pool, GstIioDmabufPoolAllocFunc func, gpointer data);
+
 /* The first allocation error of the pool, if any (transfer full). */
 GError *gst_iio_dmabuf_pool_take_error (GstIioDmabufPool *pool);
 

@@ -14,14 +14,16 @@
  * industrialio-buffer-dma) the device reads the dma-bufs that arrive
  * straight from memory: no CPU copy. Any buffer that is one dma-buf of
  * whole scans plays as it is: one from the pool of dma-bufs the sink offers
- * upstream in the allocation query (io-mode=dmabuf and auto offer one), or
- * upstream's own, an iiodmabufsrc's for one (io-mode=dmabuf-import offers
- * none and expects those). Buffers of any other memory are copied once into
- * the sink's own dma-bufs, and the "copies" statistic counts them. Where the
- * buffer has no DMABUF, io-mode=rw (the fallback of auto) write()s every
- * sample; it plays whole blocks, so it pads the last one with silence at
- * EOS. #GstIioDmabufSink:current-io-mode tells which mode plays: in auto,
- * dmabuf-import when the first buffer is upstream's own dma-buf.
+ * upstream in the allocation query (io-mode=dmabuf and auto offer one; its
+ * dma-bufs are attached to the IIO buffer as the pool allocates them), or
+ * upstream's own (attached the first time it is seen), an iiodmabufsrc's for
+ * one (io-mode=dmabuf-import offers none and expects those). Buffers of any
+ * other memory are copied once into the sink's own dma-bufs, and the "copies"
+ * statistic counts them. Where the buffer has no DMABUF, io-mode=rw (the
+ * fallback of auto) write()s every sample; it plays whole blocks, so it pads
+ * the last one with silence at EOS. #GstIioDmabufSink:current-io-mode tells
+ * which mode plays: in auto, dmabuf-import when the first buffer is upstream's
+ * own dma-buf.
  *
  * The sink keeps up to #GstIioDmabufSink:n-buffers blocks queued in the
  * kernel and holds each buffer until the device has read it, so an upstream
@@ -170,6 +172,7 @@ static GstStateChangeReturn gst_iio_dmabuf_sink_change_state (
     GstElement *element, GstStateChange transition);
 static gboolean gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink);
 static void gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink);
+static void gst_iio_dmabuf_sink_forget_proposed (GstIioDmabufSink *sink);
 static GstCaps *gst_iio_dmabuf_sink_get_caps (
     GstBaseSink *bsink, GstCaps *filter);
 static gboolean gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query);
@@ -471,8 +474,7 @@ gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink)
     gst_buffer_pool_set_active (sink->copy_pool, FALSE);
     gst_clear_object (&sink->copy_pool);
   }
-  gst_clear_object (&sink->proposed);
-  gst_clear_object (&sink->proposed_mem);
+  gst_iio_dmabuf_sink_forget_proposed (sink);
   gst_clear_object (&sink->limit_pool);
   gst_clear_caps (&sink->refused);
   g_clear_pointer (&sink->dmabuf_problem, g_free);
@@ -573,6 +575,33 @@ gst_iio_dmabuf_sink_proposed_samples (
           GST_IIO_MAX_AUTO_BLOCK_BYTES / MAX (scan_bytes, 1)));
 }
 
+/* The pool we offered allocated a dma-buf (in upstream's thread): attach
+ * it now, so the first buffers play without an attach. A failure here is
+ * only logged: render() attaches again, and copies what it cannot. */
+static void
+gst_iio_dmabuf_sink_proposed_alloc (GstMemory *mem, gpointer data)
+{
+  GstIioDmabufSink *sink = data;
+  GError *err = NULL;
+
+  if (!gst_iio_buffer_attach_memory (sink->buf, mem, &err)) {
+    GST_DEBUG_OBJECT (sink, "attach at allocation: %s", err->message);
+    g_clear_error (&err);
+  }
+}
+
+/* Lets go of the pool offered last; once this returns it attaches no
+ * more (it may live on upstream). */
+static void
+gst_iio_dmabuf_sink_forget_proposed (GstIioDmabufSink *sink)
+{
+  if (sink->proposed)
+    gst_iio_dmabuf_pool_set_alloc_notify (
+        GST_IIO_DMABUF_POOL (sink->proposed), NULL, NULL);
+  gst_clear_object (&sink->proposed);
+  gst_clear_object (&sink->proposed_mem);
+}
+
 static gboolean
 gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
 {
@@ -607,11 +636,15 @@ gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
   gst_query_add_allocation_pool (
       query, pool, size, sink->settings.n_buffers, 0);
   GST_INFO_OBJECT (sink, "offering a pool of dma-bufs of %u bytes", size);
-  gst_object_replace ((GstObject **)&sink->proposed, GST_OBJECT (pool));
+  gst_iio_dmabuf_sink_forget_proposed (sink);
+  /* Its dma-bufs are attached as it allocates them (the buffer lives
+   * until READY->NULL; the pool forgets us at PAUSED->READY). */
+  gst_iio_dmabuf_pool_set_alloc_notify (
+      GST_IIO_DMABUF_POOL (pool), gst_iio_dmabuf_sink_proposed_alloc, sink);
+  sink->proposed = gst_object_ref (pool);
   /* The memory tells our dma-bufs, even in a copy of the buffer (which has
    * no pool). */
   config = gst_buffer_pool_get_config (pool);
-  gst_clear_object (&sink->proposed_mem);
   gst_buffer_pool_config_get_allocator (config, &sink->proposed_mem, NULL);
   if (sink->proposed_mem)
     gst_object_ref (sink->proposed_mem);
@@ -756,9 +789,17 @@ gst_iio_dmabuf_sink_start_device (GstIioDmabufSink *sink, gboolean cyclic)
 {
   GstBuffer *block;
   GError *err = NULL;
+  GQueue refs = G_QUEUE_INIT;
   gsize bytes;
+  gboolean enabled;
 
+  /* No attach from upstream's thread (the pool we offered) until the
+   * device runs; and no buffer goes back to that pool under the lock (our
+   * refs are dropped after it), as its allocation holds the pool's lock
+   * while it attaches. */
+  gst_iio_buffer_lock_attach (sink->buf);
   while ((block = g_queue_pop_head (&sink->held))) {
+    g_queue_push_tail (&refs, gst_buffer_ref (block));
     bytes = gst_buffer_get_size (block);
     if (!gst_iio_buffer_queue_buffer (sink->buf, block, bytes, cyclic, &err))
       break;
@@ -766,7 +807,11 @@ gst_iio_dmabuf_sink_start_device (GstIioDmabufSink *sink, gboolean cyclic)
   }
   /* Enable even after a failure: blocks left queued on a buffer that never
    * runs would stay in the kernel and play at its next enable. */
-  if (!gst_iio_device_set_buffer_enabled (sink->dev, TRUE, err ? NULL : &err)) {
+  enabled =
+      gst_iio_device_set_buffer_enabled (sink->dev, TRUE, err ? NULL : &err);
+  gst_iio_buffer_unlock_attach (sink->buf);
+  g_queue_clear_full (&refs, (GDestroyNotify)gst_buffer_unref);
+  if (!enabled) {
     GST_IIO_POST_ERROR (sink, err);
     return GST_FLOW_ERROR;
   }

@@ -190,6 +190,18 @@ play_query_pool (Play *p, guint *size)
   return pool;
 }
 
+static guint
+play_pool_min (GstBufferPool *pool)
+{
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  guint min = 0;
+
+  fail_unless (
+      gst_buffer_pool_config_get_params (config, NULL, NULL, &min, NULL));
+  gst_structure_free (config);
+  return min;
+}
+
 static void
 play_use_pool (Play *p, GstBufferPool *pool)
 {
@@ -297,7 +309,13 @@ play_checked (
 
     fail_unless (offered != NULL, "the sink offered no pool");
     fail_unless_equals_int (size, BLOCK);
+    fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "dmabufs-attached"), 0);
     play_use_pool (&p, offered);
+    /* Activating it allocated its first dma-bufs: already attached, before
+     * a buffer was sent. */
+    fail_unless (iiosim_stat_u64 (p.sink, "dmabufs-attached") > 0);
+    fail_unless_equals_uint64 (
+        iiosim_stat_u64 (p.sink, "dmabufs-attached"), play_pool_min (offered));
   } else if (!g_strcmp0 (pool, "heap")) {
     GstBufferPool *heap = iiosim_heap_pool_new (NULL);
     GstCaps *caps = gst_caps_from_string (CAPS);
