@@ -790,20 +790,23 @@ gst_iio_dmabuf_sink_start_device (GstIioDmabufSink *sink, gboolean cyclic)
   GstBuffer *block;
   GError *err = NULL;
   GQueue refs = G_QUEUE_INIT;
-  gsize bytes;
+  gsize bytes, total = 0;
+  guint n = 0;
   gboolean enabled;
 
   /* No attach from upstream's thread (the pool we offered) until the
-   * device runs; and no buffer goes back to that pool under the lock (our
-   * refs are dropped after it), as its allocation holds the pool's lock
-   * while it attaches. */
+   * device runs. Under the attach lock no other lock is taken: no buffer
+   * goes back to that pool (our refs are dropped after it), as its
+   * allocation holds the pool's lock while it attaches; no object lock, as
+   * "stats" asks for the attached count under it. */
   gst_iio_buffer_lock_attach (sink->buf);
   while ((block = g_queue_pop_head (&sink->held))) {
     g_queue_push_tail (&refs, gst_buffer_ref (block));
     bytes = gst_buffer_get_size (block);
     if (!gst_iio_buffer_queue_buffer (sink->buf, block, bytes, cyclic, &err))
       break;
-    gst_iio_dmabuf_sink_account (sink, bytes);
+    n++;
+    total += bytes;
   }
   /* Enable even after a failure: blocks left queued on a buffer that never
    * runs would stay in the kernel and play at its next enable. */
@@ -811,6 +814,12 @@ gst_iio_dmabuf_sink_start_device (GstIioDmabufSink *sink, gboolean cyclic)
       gst_iio_device_set_buffer_enabled (sink->dev, TRUE, err ? NULL : &err);
   gst_iio_buffer_unlock_attach (sink->buf);
   g_queue_clear_full (&refs, (GDestroyNotify)gst_buffer_unref);
+  /* The object lock is taken after the attach lock is let go: "stats"
+   * takes them the other way round. */
+  GST_OBJECT_LOCK (sink);
+  sink->n_played += n;
+  sink->n_bytes += total;
+  GST_OBJECT_UNLOCK (sink);
   if (!enabled) {
     GST_IIO_POST_ERROR (sink, err);
     return GST_FLOW_ERROR;
