@@ -298,6 +298,11 @@ GST_START_TEST (test_32bit_storage)
   mode = capture_checked (
       "rw", "voltage1,voltage3", 4, 2, 2000, &copies, &n_dmabufs);
   g_free (mode);
+  /* mono: one 32-bit sample per scan */
+  mode =
+      capture_checked ("dmabuf", "voltage2", 4, 1, 2000, &copies, &n_dmabufs);
+  fail_unless_equals_uint64 (copies, 0);
+  g_free (mode);
 }
 
 GST_END_TEST;
