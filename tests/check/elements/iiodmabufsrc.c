@@ -913,6 +913,23 @@ run_to_eos (const gchar *desc)
   gst_object_unref (pipe);
 }
 
+/* The file at @path holds @size bytes of the ADC's pattern (4 channels of
+ * 16 bits, from sample 0), in order; it is removed. */
+static void
+check_captured_file (const gchar *path, gsize size)
+{
+  guint idx[4] = { 0, 1, 2, 3 };
+  gchar *data = NULL;
+  gsize len = 0;
+
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  fail_unless_equals_uint64 (len, size);
+  fail_unless_equals_uint64 (
+      iiosim_check_pattern ((guint8 *)data, len, 2, 4, idx, 0), 0);
+  g_free (data);
+  g_unlink (path);
+}
+
 /* The launch lines of the element's documentation, as written there but
  * for the device number of the third (iio:device0 is the first device of a
  * board; here the test driver's ADC has whatever number it got). */
@@ -921,9 +938,7 @@ GST_START_TEST (test_doc_examples)
   gchar *dir = iiosim_device_dir (ADC);
   gchar *id = g_path_get_basename (dir);
   gchar *tmp = g_build_filename (g_get_tmp_dir (), "capture.raw", NULL);
-  gchar *third, *data = NULL;
-  gsize len = 0;
-  guint idx[4] = { 0, 1, 2, 3 };
+  gchar *third;
 
   adc_free_run ();
   run_to_eos ("iiodmabufsrc device=iio-sim-adc num-buffers=1000 ! fakesink");
@@ -935,12 +950,7 @@ GST_START_TEST (test_doc_examples)
                            "filesink location=%s",
       id, tmp);
   run_to_eos (third);
-  fail_unless (g_file_get_contents (tmp, &data, &len, NULL));
-  fail_unless_equals_uint64 (len, 10 * 4096 * 4 * 2);
-  fail_unless_equals_uint64 (
-      iiosim_check_pattern ((guint8 *)data, len, 2, 4, idx, 0), 0);
-  g_free (data);
-  g_unlink (tmp);
+  check_captured_file (tmp, 10 * 4096 * 4 * 2);
   g_free (third);
   g_free (tmp);
   g_free (id);
@@ -952,9 +962,7 @@ GST_END_TEST;
 GST_START_TEST (test_negotiates_with_audio_elements_and_filesink)
 {
   gchar *tmp = g_build_filename (g_get_tmp_dir (), "iio-capture.raw", NULL);
-  gchar *desc, *data = NULL;
-  gsize len = 0;
-  guint idx[4] = { 0, 1, 2, 3 };
+  gchar *desc;
 
   adc_free_run ();
   run_to_eos ("iiodmabufsrc device=" ADC " num-buffers=20 ! audioconvert ! "
@@ -967,13 +975,7 @@ GST_START_TEST (test_negotiates_with_audio_elements_and_filesink)
                           "samples-per-buffer=500 ! filesink location=%s",
       tmp);
   run_to_eos (desc);
-  /* What reached the file is the device's pattern, in order. */
-  fail_unless (g_file_get_contents (tmp, &data, &len, NULL));
-  fail_unless_equals_uint64 (len, 10 * 500 * 4 * 2);
-  fail_unless_equals_uint64 (
-      iiosim_check_pattern ((guint8 *)data, len, 2, 4, idx, 0), 0);
-  g_free (data);
-  g_unlink (tmp);
+  check_captured_file (tmp, 10 * 500 * 4 * 2);
   g_free (desc);
   g_free (tmp);
 }
