@@ -772,11 +772,12 @@ gst_iio_dmabuf_sink_wait_time (GstIioDmabufSink *sink)
   return timeout;
 }
 
+/* Counts @n blocks of @bytes in all as played (under the object lock). */
 static void
-gst_iio_dmabuf_sink_account (GstIioDmabufSink *sink, gsize bytes)
+gst_iio_dmabuf_sink_account (GstIioDmabufSink *sink, guint n, gsize bytes)
 {
   GST_OBJECT_LOCK (sink);
-  sink->n_played++;
+  sink->n_played += n;
   sink->n_bytes += bytes;
   GST_OBJECT_UNLOCK (sink);
 }
@@ -814,12 +815,9 @@ gst_iio_dmabuf_sink_start_device (GstIioDmabufSink *sink, gboolean cyclic)
       gst_iio_device_set_buffer_enabled (sink->dev, TRUE, err ? NULL : &err);
   gst_iio_buffer_unlock_attach (sink->buf);
   g_queue_clear_full (&refs, (GDestroyNotify)gst_buffer_unref);
-  /* The object lock is taken after the attach lock is let go: "stats"
-   * takes them the other way round. */
-  GST_OBJECT_LOCK (sink);
-  sink->n_played += n;
-  sink->n_bytes += total;
-  GST_OBJECT_UNLOCK (sink);
+  /* Counted after the attach lock is let go: "stats" takes the object
+   * lock first, then the attach lock. */
+  gst_iio_dmabuf_sink_account (sink, n, total);
   if (!enabled) {
     GST_IIO_POST_ERROR (sink, err);
     return GST_FLOW_ERROR;
@@ -929,7 +927,7 @@ gst_iio_dmabuf_sink_play (GstIioDmabufSink *sink, GstBuffer *block, guint limit)
     GST_IIO_POST_ERROR (sink, err);
     return GST_FLOW_ERROR;
   }
-  gst_iio_dmabuf_sink_account (sink, bytes);
+  gst_iio_dmabuf_sink_account (sink, 1, bytes);
   return GST_FLOW_OK;
 }
 
