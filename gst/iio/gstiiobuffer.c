@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gst/allocators/allocators.h>
@@ -48,6 +49,9 @@ struct _GstIioBuffer
   GQueue queued;         /* GstIioQueued, oldest first */
   guint64 done_ns;       /* CLOCK_MONOTONIC when the last wait's fence
                           * signalled; 0 when unknown */
+  guint64 prev_done_ns;  /* that of the transfer dequeued before, 0: none */
+  guint64 idle_ns;       /* how long the device had nothing queued before
+                          * the last dequeued transfer */
 };
 
 /* A transfer in the kernel: the buffer, and its attachment so that waiting
@@ -56,6 +60,7 @@ typedef struct
 {
   GstBuffer *buffer;
   GstIioAttachment *att;
+  guint64 queued_ns; /* CLOCK_MONOTONIC just before the enqueue */
 } GstIioQueued;
 
 G_DEFINE_QUARK (gst - iio - buffer - error - quark, gst_iio_buffer_error);
@@ -67,6 +72,16 @@ gst_iio_dmabuf_ino_quark (void)
   if (!quark)
     quark = g_quark_from_static_string ("gst-iio-dmabuf-ino");
   return quark;
+}
+
+/* CLOCK_MONOTONIC in ns: the clock of fence timestamps. */
+static guint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (guint64)ts.tv_sec * GST_SECOND + ts.tv_nsec;
 }
 
 /* The error code for a failed syscall. */
@@ -519,7 +534,7 @@ gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer, gsize bytes,
       : NULL;
   GstIioQueued *q;
   GstIioAttachment *att;
-  guint64 ino;
+  guint64 ino, now;
   gint fd;
 
   if (!mem || !gst_is_dmabuf_memory (mem)) {
@@ -530,14 +545,19 @@ gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer, gsize bytes,
   }
   fd = gst_dmabuf_memory_get_fd (mem);
   if (!memory_ino (mem, &ino, error) ||
-      !(att = attach_ino (buf, fd, ino, error)) ||
-      !enqueue_att (buf, att, fd, bytes, cyclic, error)) {
+      !(att = attach_ino (buf, fd, ino, error))) {
+    gst_buffer_unref (buffer);
+    return FALSE;
+  }
+  now = now_ns ();
+  if (!enqueue_att (buf, att, fd, bytes, cyclic, error)) {
     gst_buffer_unref (buffer);
     return FALSE;
   }
   q = g_new (GstIioQueued, 1);
   q->buffer = buffer;
   q->att = att;
+  q->queued_ns = now;
   g_queue_push_tail (&buf->queued, q);
   return TRUE;
 }
@@ -560,10 +580,24 @@ gst_iio_buffer_dequeue (
       timeout, error);
   if (res == GST_IIO_WAIT_OK || res == GST_IIO_WAIT_ERROR) {
     g_queue_pop_head (&buf->queued);
+    /* Transfers run in order: this one could start when the one before
+     * completed, or when it was queued, whichever came last. Queued later:
+     * the device had nothing to do in between. */
+    buf->idle_ns =
+        buf->prev_done_ns && buf->done_ns && head->queued_ns > buf->prev_done_ns
+        ? head->queued_ns - buf->prev_done_ns
+        : 0;
+    buf->prev_done_ns = buf->done_ns;
     *buffer = head->buffer;
     g_free (head);
   }
   return res;
+}
+
+guint64
+gst_iio_buffer_idle_ns (GstIioBuffer *buf)
+{
+  return buf->idle_ns;
 }
 
 guint64
@@ -582,6 +616,8 @@ void
 gst_iio_buffer_flush_queue (GstIioBuffer *buf)
 {
   GstIioQueued *q;
+
+  buf->prev_done_ns = buf->idle_ns = 0;
 
   while ((q = g_queue_pop_head (&buf->queued))) {
     gst_buffer_unref (q->buffer);
@@ -648,6 +684,22 @@ gst_iio_buffer_write (GstIioBuffer *buf, const guint8 *data, gsize size,
 {
   g_return_val_if_fail (buf->output, -1);
   return fileio (buf, (guint8 *)data, size, timeout, error);
+}
+
+GstIioWaitResult
+gst_iio_buffer_wait_kick (GstIioBuffer *buf, GstClockTime timeout)
+{
+  GError *err = NULL;
+  GstIioWaitResult res;
+
+  /* poll() skips an entry whose fd is negative: only the eventfd counts. */
+  res = poll_one (buf, -1, 0, timeout, &err);
+  if (res == GST_IIO_WAIT_ERROR) {
+    GST_WARNING ("waiting for a kick: %s", err->message);
+    g_clear_error (&err);
+    res = GST_IIO_WAIT_TIMEOUT;
+  }
+  return res;
 }
 
 void

@@ -88,6 +88,11 @@ guint gst_iio_buffer_n_queued (GstIioBuffer *buf);
 /* When the transfer of the last gst_iio_buffer_wait()/dequeue() completed
  * (CLOCK_MONOTONIC ns, from its fence), or 0 when the kernel did not say. */
 guint64 gst_iio_buffer_done_ns (GstIioBuffer *buf);
+/* How long the device had nothing queued before the transfer of the last
+ * dequeue() started (ns): from the completion of the one before it to its
+ * own enqueue, when that came later; 0 when it was queued in time or a
+ * time is unknown. A converter that runs on meanwhile loses those samples. */
+guint64 gst_iio_buffer_idle_ns (GstIioBuffer *buf);
 /* Drops every queued GstBuffer (after the device was disabled). */
 void gst_iio_buffer_flush_queue (GstIioBuffer *buf);
 
@@ -98,6 +103,11 @@ gssize gst_iio_buffer_read (GstIioBuffer *buf, guint8 *data, gsize size,
 gssize gst_iio_buffer_write (GstIioBuffer *buf, const guint8 *data, gsize size,
     GstClockTime timeout, GError **error);
 
+/* Waits for a kick (or a flush) alone, at most @timeout: for a thread with
+ * nothing in the kernel's queue to wait on. GST_IIO_WAIT_KICKED,
+ * _FLUSHING or _TIMEOUT. */
+GstIioWaitResult gst_iio_buffer_wait_kick (
+    GstIioBuffer *buf, GstClockTime timeout);
 /* Makes the current or next wait (not a read()/write(), which go on)
  * return GST_IIO_WAIT_KICKED; from any thread. Kicks before that wait
  * count as one. */

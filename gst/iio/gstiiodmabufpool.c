@@ -81,13 +81,16 @@ static gint
 udmabuf_alloc (gsize size, GError **error)
 {
   struct udmabuf_create create = { 0 };
+  gsize page = (gsize)sysconf (_SC_PAGESIZE);
   gint memfd, dev, fd, err;
 
+  /* udmabuf takes whole pages (EINVAL otherwise), as a heap rounds up. */
+  size = (size + page - 1) / page * page;
   dev = open ("/dev/udmabuf", O_RDWR | O_CLOEXEC);
   if (dev < 0) {
     err = errno;
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "No dma-heap and no /dev/udmabuf to allocate dma-bufs from: %s "
+        "Cannot open /dev/udmabuf to allocate dma-bufs from: %s "
         "(enable CONFIG_DMABUF_HEAPS_SYSTEM or CONFIG_UDMABUF, or use "
         "io-mode=rw)",
         g_strerror (err));
@@ -125,6 +128,10 @@ gst_iio_dmabuf_alloc_fd (
   struct dma_heap_allocation_data data = { 0 };
   gint hfd, err;
 
+  if (!g_strcmp0 (heap, GST_IIO_UDMABUF)) {
+    *source = "udmabuf";
+    return udmabuf_alloc (size, error);
+  }
   hfd = open (heap, O_RDONLY | O_CLOEXEC);
   if (hfd < 0) {
     err = errno;
@@ -237,6 +244,23 @@ gst_iio_dmabuf_pool_set_alloc_notify (
   pool->on_alloc = func;
   pool->alloc_data = data;
   g_mutex_unlock (&pool->lock);
+}
+
+gboolean
+gst_iio_dmabuf_pool_activate (GstBufferPool *pool, GError **error)
+{
+  GError *err;
+
+  if (gst_buffer_pool_set_active (pool, TRUE))
+    return TRUE;
+  err = GST_IS_IIO_DMABUF_POOL (pool)
+      ? gst_iio_dmabuf_pool_take_error (GST_IIO_DMABUF_POOL (pool))
+      : NULL;
+  if (!err)
+    err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "Cannot activate the buffer pool %s", GST_OBJECT_NAME (pool));
+  g_propagate_error (error, err);
+  return FALSE;
 }
 
 GError *

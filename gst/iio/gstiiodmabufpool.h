@@ -12,13 +12,15 @@
 G_BEGIN_DECLS
 
 #define GST_IIO_DEFAULT_DMA_HEAP "/dev/dma_heap/system"
+/* As a heap: dma-bufs from /dev/udmabuf over a memfd. */
+#define GST_IIO_UDMABUF "/dev/udmabuf"
 
 #define GST_TYPE_IIO_DMABUF_POOL (gst_iio_dmabuf_pool_get_type ())
 G_DECLARE_FINAL_TYPE (
     GstIioDmabufPool, gst_iio_dmabuf_pool, GST, IIO_DMABUF_POOL, GstBufferPool)
 
-/* @heap: the dma-heap to allocate from. Only when it is the default heap
- * and missing does the pool fall back to udmabuf. */
+/* @heap: the dma-heap to allocate from, or GST_IIO_UDMABUF. Only when it
+ * is the default heap and missing does the pool fall back to udmabuf. */
 GstBufferPool *gst_iio_dmabuf_pool_new (const gchar *heap);
 
 /* Allocates one dma-buf of @size bytes as the pool does; returns the fd
@@ -40,6 +42,10 @@ void gst_iio_dmabuf_pool_set_release_notify (
 typedef void (*GstIioDmabufPoolAllocFunc) (GstMemory *mem, gpointer data);
 void gst_iio_dmabuf_pool_set_alloc_notify (
     GstIioDmabufPool *pool, GstIioDmabufPoolAllocFunc func, gpointer data);
+
+/* Activates @pool (any GstBufferPool), allocating its minimum; on failure
+ * the error says why (the first allocation error of one of ours). */
+gboolean gst_iio_dmabuf_pool_activate (GstBufferPool *pool, GError **error);
 
 /* The first allocation error of the pool, if any (transfer full). */
 GError *gst_iio_dmabuf_pool_take_error (GstIioDmabufPool *pool);

@@ -118,14 +118,14 @@ struct _GstIioDmabufSink
   guint scan_bytes;
 
   /* PAUSED and up */
-  gboolean dmabuf_ok;       /* the buffer accepted a probe attach */
-  gchar *dmabuf_problem;    /* why not, for the log and errors */
+  GstIioDmabufProbe dmabuf; /* DMABUF on the buffer, and its allocator */
   GstIioIoMode mode;        /* in use; AUTO until decided */
   gsize block_bytes;        /* our dma-bufs and fileio blocks; 0 until known */
   GstBufferPool *copy_pool; /* our dma-bufs that copies go into */
   GstBufferPool *proposed;  /* the pool last offered upstream */
   GstAllocator *proposed_mem; /* its allocator: its buffers' memory */
   GstCaps *refused;           /* caps last refused (one error each) */
+  gint caps_warned;           /* atomic: a caps query left nothing */
   GstBufferPool *limit_pool;  /* the upstream pool limit_max is about */
   guint limit_max;            /* its max-buffers */
 
@@ -173,6 +173,8 @@ static GstStateChangeReturn gst_iio_dmabuf_sink_change_state (
 static gboolean gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink);
 static void gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink);
 static void gst_iio_dmabuf_sink_forget_proposed (GstIioDmabufSink *sink);
+static void gst_iio_dmabuf_sink_post_refused (GstIioDmabufSink *sink,
+    GstMessageType type, GstCaps *offered, const gchar *how);
 static GstCaps *gst_iio_dmabuf_sink_get_caps (
     GstBaseSink *bsink, GstCaps *filter);
 static gboolean gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query);
@@ -380,6 +382,7 @@ static gboolean
 gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
 {
   GError *err = NULL;
+  gchar *heap;
 
   if (!gst_iio_apply_settings (sink->dev, sink->settings.attributes,
           sink->settings.sampling_frequency, &err)) {
@@ -387,42 +390,41 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
     return FALSE;
   }
 
-  g_clear_pointer (&sink->dmabuf_problem, g_free);
-  sink->dmabuf_ok = sink->settings.io_mode != GST_IIO_IO_MODE_RW &&
-      gst_iio_probe_dmabuf (
-          sink->buf, sink->settings.dma_heap, &sink->dmabuf_problem);
+  gst_iio_dmabuf_probe_clear (&sink->dmabuf);
+  GST_OBJECT_LOCK (sink);
+  heap = g_strdup (sink->settings.dma_heap);
+  GST_OBJECT_UNLOCK (sink);
   if (sink->settings.io_mode == GST_IIO_IO_MODE_RW) {
-    sink->mode = GST_IIO_IO_MODE_RW;
-  } else if (!sink->dmabuf_ok &&
-      sink->settings.io_mode != GST_IIO_IO_MODE_AUTO) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
-        ("io-mode=%s, but this IIO buffer cannot do DMABUF",
-            gst_iio_io_mode_nick (sink->settings.io_mode)),
-        ("%s", sink->dmabuf_problem));
-    return FALSE;
-  } else if (!sink->dmabuf_ok) {
-    if (!sink->cyclic)
-      GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS,
-          ("No zero-copy: the IIO buffer cannot do DMABUF, playing with "
-           "write() (io-mode=rw)"),
-          ("%s", sink->dmabuf_problem));
+    sink->dmabuf.heap = g_steal_pointer (&heap);
     sink->mode = GST_IIO_IO_MODE_RW;
   } else {
+    gboolean fallback = sink->settings.io_mode == GST_IIO_IO_MODE_AUTO;
+
+    gst_iio_dmabuf_probe_run (
+        GST_ELEMENT (sink), sink->buf, heap, fallback, &sink->dmabuf);
+    g_free (heap);
     /* auto decides between dmabuf and dmabuf-import on the first buffer. */
-    sink->mode = sink->settings.io_mode;
+    sink->mode = sink->dmabuf.ok ? sink->settings.io_mode : GST_IIO_IO_MODE_RW;
+    /* (cyclic in auto: the error below says why there is no fallback) */
+    if (!sink->dmabuf.ok && !(fallback && sink->cyclic) &&
+        !gst_iio_dmabuf_probe_post (GST_ELEMENT (sink), &sink->dmabuf,
+            sink->settings.io_mode, GST_IIO_DIRECTION_OUTPUT))
+      return FALSE;
   }
   if (sink->cyclic && sink->mode == GST_IIO_IO_MODE_RW) {
     GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
         ("cyclic=true needs IIO DMABUF, but %s",
             sink->settings.io_mode == GST_IIO_IO_MODE_RW
                 ? "io-mode=rw was asked for: write() cannot repeat a block"
+                : sink->dmabuf.alloc_failed
+                ? "no dma-buf can be allocated"
                 : "this IIO buffer cannot do DMABUF"),
-        ("%s", sink->dmabuf_problem ? sink->dmabuf_problem : "io-mode=rw"));
+        ("%s", sink->dmabuf.problem ? sink->dmabuf.problem : "io-mode=rw"));
     return FALSE;
   }
   GST_INFO_OBJECT (sink, "io-mode %s%s%s", gst_iio_io_mode_nick (sink->mode),
-      sink->dmabuf_problem ? ": " : "",
-      sink->dmabuf_problem ? sink->dmabuf_problem : "");
+      sink->dmabuf.problem ? ": " : "",
+      sink->dmabuf.problem ? sink->dmabuf.problem : "");
 
   sink->block_bytes =
       (gsize)sink->settings.samples_per_buffer * sink->scan_bytes;
@@ -477,7 +479,8 @@ gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink)
   gst_iio_dmabuf_sink_forget_proposed (sink);
   gst_clear_object (&sink->limit_pool);
   gst_clear_caps (&sink->refused);
-  g_clear_pointer (&sink->dmabuf_problem, g_free);
+  g_atomic_int_set (&sink->caps_warned, FALSE);
+  gst_iio_dmabuf_probe_clear (&sink->dmabuf);
   sink->mode = GST_IIO_IO_MODE_AUTO;
 }
 
@@ -498,7 +501,37 @@ gst_iio_dmabuf_sink_get_caps (GstBaseSink *bsink, GstCaps *filter)
       filter);
   if (chans)
     g_ptr_array_unref (chans);
+  /* Upstream can only offer what the device cannot play (a capsfilter, a
+   * source of one format): say so once a run, before upstream fails with
+   * "not negotiated". */
+  if (sink->dev && filter && gst_caps_is_empty (caps) &&
+      !gst_caps_is_empty (filter) &&
+      g_atomic_int_compare_and_exchange (&sink->caps_warned, FALSE, TRUE))
+    gst_iio_dmabuf_sink_post_refused (
+        sink, GST_MESSAGE_WARNING, filter, "nothing upstream offers fits");
   return caps;
+}
+
+/* Tells the user what the device plays when upstream offers only @offered:
+ * the upstream element's "not negotiated" error cannot say why. */
+static void
+gst_iio_dmabuf_sink_post_refused (GstIioDmabufSink *sink, GstMessageType type,
+    GstCaps *offered, const gchar *how)
+{
+  GstCaps *want = gst_iio_dmabuf_sink_get_caps (GST_BASE_SINK (sink), NULL);
+  gchar *want_str = gst_caps_to_string (want);
+  gchar *caps_str = gst_caps_to_string (offered);
+
+  gst_element_message_full (GST_ELEMENT (sink), type, GST_CORE_ERROR,
+      GST_CORE_ERROR_NEGOTIATION,
+      g_strdup_printf ("The IIO device %s plays %s, not %s",
+          gst_iio_device_get_name (sink->dev), want_str, caps_str),
+      g_strdup_printf ("%u bytes per scan of the enabled channels; %s",
+          sink->scan_bytes, how),
+      __FILE__, GST_FUNCTION, __LINE__);
+  g_free (caps_str);
+  g_free (want_str);
+  gst_caps_unref (want);
 }
 
 static gboolean
@@ -517,18 +550,9 @@ gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query)
    * negotiation, and this is where the user can learn what would play. */
   if (!accepted && gst_caps_is_fixed (caps) &&
       !(sink->refused && gst_caps_is_equal (caps, sink->refused))) {
-    GstCaps *want = gst_iio_dmabuf_sink_get_caps (bsink, NULL);
-    gchar *want_str = gst_caps_to_string (want);
-    gchar *caps_str = gst_caps_to_string (caps);
-
     gst_caps_replace (&sink->refused, caps);
-    GST_ELEMENT_ERROR (sink, CORE, NEGOTIATION,
-        ("The IIO device %s plays %s, not %s",
-            gst_iio_device_get_name (sink->dev), want_str, caps_str),
-        ("%u bytes per scan of the enabled channels", sink->scan_bytes));
-    g_free (caps_str);
-    g_free (want_str);
-    gst_caps_unref (want);
+    gst_iio_dmabuf_sink_post_refused (
+        sink, GST_MESSAGE_ERROR, caps, "upstream sent caps it cannot play");
   }
   return ret;
 }
@@ -622,7 +646,7 @@ gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
 
   size = gst_iio_dmabuf_sink_proposed_samples (sink, rate, scan_bytes) *
       scan_bytes;
-  pool = gst_iio_dmabuf_pool_new (sink->settings.dma_heap);
+  pool = gst_iio_dmabuf_pool_new (sink->dmabuf.heap);
   config = gst_buffer_pool_get_config (pool);
   /* No max: upstream may keep a few of its own (an iiodmabufsrc keeps
    * n-buffers in its device) while n-buffers wait in ours. */
@@ -1002,6 +1026,7 @@ static gboolean
 gst_iio_dmabuf_sink_ensure_copy_pool (GstIioDmabufSink *sink, gsize size)
 {
   GstStructure *config;
+  GError *err = NULL;
 
   if (sink->copy_pool)
     return TRUE;
@@ -1009,16 +1034,17 @@ gst_iio_dmabuf_sink_ensure_copy_pool (GstIioDmabufSink *sink, gsize size)
   /* A cyclic block must fit one dma-buf. */
   if (sink->cyclic)
     sink->block_bytes = MAX (sink->block_bytes, size);
-  sink->copy_pool = gst_iio_dmabuf_pool_new (sink->settings.dma_heap);
+  sink->copy_pool = gst_iio_dmabuf_pool_new (sink->dmabuf.heap);
   config = gst_buffer_pool_get_config (sink->copy_pool);
   gst_buffer_pool_config_set_params (
       config, NULL, sink->block_bytes, sink->settings.n_buffers, 0);
   if (!gst_buffer_pool_set_config (sink->copy_pool, config) ||
-      !gst_buffer_pool_set_active (sink->copy_pool, TRUE)) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
-        ("Cannot set up a pool of dma-bufs of %" G_GSIZE_FORMAT " bytes",
+      !gst_iio_dmabuf_pool_activate (sink->copy_pool, &err)) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, NO_SPACE_LEFT,
+        ("Cannot allocate dma-bufs of %" G_GSIZE_FORMAT " bytes to play from",
             sink->block_bytes),
-        (NULL));
+        ("%s", err ? err->message : "pool configuration refused"));
+    g_clear_error (&err);
     gst_clear_object (&sink->copy_pool);
     return FALSE;
   }
@@ -1192,8 +1218,7 @@ gst_iio_dmabuf_sink_rw_start (GstIioDmabufSink *sink, gsize size)
   scans = sink->block_bytes / sink->scan_bytes;
   /* The kernel splits the buffer into two fileio blocks: each is a block. */
   if (!gst_iio_device_set_buffer_length (sink->dev, 2 * scans, &err) ||
-      !gst_iio_enable_fileio (
-          sink->dev, sink->buf, sink->settings.dma_heap, &err)) {
+      !gst_iio_enable_fileio (sink->dev, sink->buf, sink->dmabuf.heap, &err)) {
     GST_IIO_POST_ERROR (sink, err);
     return GST_FLOW_ERROR;
   }

@@ -22,13 +22,26 @@
  * an audio format, else application/x-iio with the scan layout.
  *
  * The source keeps #GstIioDmabufSrc:n-buffers blocks queued in the kernel.
- * Its own pool grows by up to 16 more dma-bufs while downstream holds
- * buffers; when downstream holds all of them, the source waits and the
- * device overruns, which shows as lost samples (below).
+ * Downstream may hold on to buffers: filesink keeps 64 KiB before it
+ * writes, muxers and queues keep more. The source's own pool grows by as
+ * many dma-bufs as hold 256 KiB of blocks (at least 16, at most 64); when
+ * downstream holds every one of them (or every buffer of the pool it
+ * offered), each completed block is copied into system memory and its
+ * dma-buf goes straight back to the device, so the device never runs dry
+ * because of it. The "copies" statistic counts those buffers, and the
+ * GST_PERFORMANCE debug category says when it starts. A buffer that
+ * downstream drops goes back to the kernel queue at once.
  *
- * A buffer that downstream drops goes back to the kernel queue at once (the
- * element's own pool tells the waiting source), not only when the next
- * block completes.
+ * Block size: by default about 10 ms of samples, and no less than a page
+ * (4 KiB, the smallest dma-buf). For files and other aggregating sinks,
+ * bigger blocks cost fewer system calls and no copies (samples-per-buffer
+ * so that a block is 64 KiB or more); for low latency, small blocks and a
+ * downstream that lets go of each buffer at once (the latency is a block,
+ * and n-buffers blocks at most).
+ *
+ * Every wait of the streaming thread (for the device, for a buffer to come
+ * back) ends after #GstIioDmabufSrc:timeout with an error that says what
+ * the element waited for.
  *
  * A live source: each buffer is stamped with the running time of its first
  * sample and counts samples in its offsets. When a block completed later
@@ -69,6 +82,7 @@
 
 GST_DEBUG_CATEGORY_STATIC (gst_iio_dmabuf_src_debug);
 #define GST_CAT_DEFAULT gst_iio_dmabuf_src_debug
+GST_DEBUG_CATEGORY_STATIC (GST_CAT_PERFORMANCE);
 
 enum {
   PROP_CURRENT_IO_MODE = GST_IIO_PROP_LAST,
@@ -84,8 +98,7 @@ struct _GstIioDmabufSrc
   /* READY and up */
   GstIioDevice *dev;
   GstIioBuffer *buf;
-  gboolean dmabuf_ok;    /* the buffer accepted a probe attach */
-  gchar *dmabuf_problem; /* why not, for the log and errors */
+  GstIioDmabufProbe dmabuf; /* found at start: DMABUF, and its allocator */
 
   /* negotiated */
   gdouble rate;
@@ -100,10 +113,12 @@ struct _GstIioDmabufSrc
   GstClockTime ts0;
   guint64 offset;
   gboolean discont;
-  guint64 done_ns; /* when the block being pushed completed, 0: unknown */
-  gint waiting;    /* atomic: create() is between refilling the queue and
-                    * the end of its wait: a buffer that comes back to the
-                    * pool then kicks the wait, to be queued at once */
+  guint64 done_ns;      /* when the block being pushed completed, 0: unknown */
+  guint64 idle_ns;      /* the device's idle time before it (no block queued) */
+  gboolean copy_logged; /* the first copy-out was logged */
+  gint waiting;         /* atomic: create() is between refilling the queue and
+                         * the end of its wait: a buffer that comes back to the
+                         * pool then kicks the wait, to be queued at once */
 
   /* stats, object lock */
   guint64 n_buffers_out;
@@ -155,6 +170,7 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
 
   GST_DEBUG_CATEGORY_INIT (
       gst_iio_dmabuf_src_debug, "iiodmabufsrc", 0, "IIO DMABUF source");
+  GST_DEBUG_CATEGORY_GET (GST_CAT_PERFORMANCE, "GST_PERFORMANCE");
 
   gobject_class->set_property = gst_iio_dmabuf_src_set_property;
   gobject_class->get_property = gst_iio_dmabuf_src_get_property;
@@ -302,7 +318,7 @@ gst_iio_dmabuf_src_close (GstIioDmabufSrc *src)
 {
   g_clear_pointer (&src->buf, gst_iio_buffer_close);
   g_clear_pointer (&src->dev, gst_iio_device_free);
-  g_clear_pointer (&src->dmabuf_problem, g_free);
+  gst_iio_dmabuf_probe_clear (&src->dmabuf);
 }
 
 static GstStateChangeReturn
@@ -327,6 +343,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
   GError *err = NULL;
+  gchar *heap;
 
   if (!gst_iio_apply_settings (src->dev, src->settings.attributes,
           src->settings.sampling_frequency, &err)) {
@@ -334,15 +351,22 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
     return FALSE;
   }
   /* Probed for each run: io-mode and dma-heap may change in READY. */
-  g_clear_pointer (&src->dmabuf_problem, g_free);
-  src->dmabuf_ok = FALSE;
-  if (src->settings.io_mode != GST_IIO_IO_MODE_RW) {
-    src->dmabuf_ok = gst_iio_probe_dmabuf (
-        src->buf, src->settings.dma_heap, &src->dmabuf_problem);
-    GST_INFO_OBJECT (src, "DMABUF %s%s%s",
-        src->dmabuf_ok ? "supported" : "not usable",
-        src->dmabuf_problem ? ": " : "",
-        src->dmabuf_problem ? src->dmabuf_problem : "");
+  gst_iio_dmabuf_probe_clear (&src->dmabuf);
+  GST_OBJECT_LOCK (src);
+  heap = g_strdup (src->settings.dma_heap);
+  GST_OBJECT_UNLOCK (src);
+  if (src->settings.io_mode == GST_IIO_IO_MODE_RW) {
+    /* (read() needs a dma-buf only to see the kernel let go of an earlier
+     * DMABUF user: gst_iio_enable_fileio()) */
+    src->dmabuf.heap = g_steal_pointer (&heap);
+  } else {
+    gst_iio_dmabuf_probe_run (GST_ELEMENT (src), src->buf, heap,
+        src->settings.io_mode == GST_IIO_IO_MODE_AUTO, &src->dmabuf);
+    g_free (heap);
+    GST_INFO_OBJECT (src, "DMABUF %s (dma-bufs from %s)%s%s",
+        src->dmabuf.ok ? "supported" : "not usable", src->dmabuf.heap,
+        src->dmabuf.problem ? ": " : "",
+        src->dmabuf.problem ? src->dmabuf.problem : "");
   }
   src->rate = gst_iio_device_get_sampling_frequency (src->dev);
   src->scan_bytes = gst_iio_device_get_scan_size (src->dev);
@@ -357,6 +381,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   gst_iio_latency_clear (&src->push_latency);
   GST_OBJECT_UNLOCK (src);
   src->done_ns = 0;
+  src->copy_logged = FALSE;
   return TRUE;
 }
 
@@ -481,6 +506,7 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
   GstBufferPool *pool = NULL;
+  GError *err = NULL;
   gboolean configured;
   GstCaps *caps;
   guint min = 0, max = 0;
@@ -488,18 +514,10 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   gst_query_parse_allocation (query, &caps, NULL);
   gst_iio_dmabuf_src_clear_pool (src);
 
-  if (src->settings.io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf_ok) {
-    if (src->settings.io_mode != GST_IIO_IO_MODE_AUTO) {
-      GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
-          ("io-mode=%s, but this IIO buffer cannot do DMABUF",
-              gst_iio_io_mode_nick (src->settings.io_mode)),
-          ("%s", src->dmabuf_problem));
+  if (src->settings.io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf.ok) {
+    if (!gst_iio_dmabuf_probe_post (GST_ELEMENT (src), &src->dmabuf,
+            src->settings.io_mode, GST_IIO_DIRECTION_INPUT))
       return FALSE;
-    }
-    GST_ELEMENT_WARNING (src, RESOURCE, SETTINGS,
-        ("No zero-copy: the IIO buffer cannot do DMABUF, capturing with "
-         "read() (io-mode=rw)"),
-        ("%s", src->dmabuf_problem));
     src->mode = GST_IIO_IO_MODE_RW;
   }
 
@@ -518,12 +536,12 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   }
   if (src->mode == GST_IIO_IO_MODE_AUTO &&
       src->settings.io_mode != GST_IIO_IO_MODE_RW) {
-    pool = gst_iio_dmabuf_pool_new (src->settings.dma_heap);
+    pool = gst_iio_dmabuf_pool_new (src->dmabuf.heap);
     src->mode = GST_IIO_IO_MODE_DMABUF;
     /* n-buffers for the kernel, and room for a downstream that holds a few
      * before it lets go (filesink batches, a queue, ...). */
     min = src->settings.n_buffers;
-    max = src->settings.n_buffers + GST_IIO_EXTRA_BUFFERS;
+    max = src->settings.n_buffers + gst_iio_extra_buffers (src->block_bytes);
   }
   if (src->settings.io_mode == GST_IIO_IO_MODE_RW)
     src->mode = GST_IIO_IO_MODE_RW;
@@ -546,10 +564,10 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
         " bytes x %u: using dma-bufs of our own",
         src->block_bytes, min);
     gst_object_unref (pool);
-    pool = gst_iio_dmabuf_pool_new (src->settings.dma_heap);
+    pool = gst_iio_dmabuf_pool_new (src->dmabuf.heap);
     src->mode = GST_IIO_IO_MODE_DMABUF;
     min = src->settings.n_buffers;
-    max = src->settings.n_buffers + GST_IIO_EXTRA_BUFFERS;
+    max = src->settings.n_buffers + gst_iio_extra_buffers (src->block_bytes);
     configured = gst_iio_dmabuf_src_configure_pool (src, pool, caps, min, max);
   }
   if (!configured) {
@@ -558,6 +576,20 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
             src->mode == GST_IIO_IO_MODE_DMABUF ? "dma-buf" : "downstream",
             src->block_bytes, min),
         (NULL));
+    gst_object_unref (pool);
+    return FALSE;
+  }
+  /* Activated here, not by the base class, so that a failure is told as
+   * what it is (no dma-buf memory), not as "not negotiated". */
+  if (!gst_iio_dmabuf_pool_activate (pool, &err)) {
+    GST_ELEMENT_ERROR (src, RESOURCE, NO_SPACE_LEFT,
+        ("Cannot allocate %u dma-bufs of %" G_GSIZE_FORMAT " bytes to capture "
+         "into",
+            min, src->block_bytes),
+        ("%s pool: %s",
+            src->mode == GST_IIO_IO_MODE_DMABUF ? "own" : "downstream's",
+            err->message));
+    g_error_free (err);
     gst_object_unref (pool);
     return FALSE;
   }
@@ -619,18 +651,17 @@ gst_iio_dmabuf_src_unlock_stop (GstBaseSrc *bsrc)
   return TRUE;
 }
 
-/* Takes a buffer from the pool: without waiting when @wait is FALSE (then
- * GST_FLOW_EOS means none is free). Checks it can carry a block. */
+/* Takes a free buffer from the pool, without waiting (GST_FLOW_EOS: none
+ * is free, downstream holds them all), and checks it can carry a block. */
 static GstFlowReturn
-gst_iio_dmabuf_src_acquire (
-    GstIioDmabufSrc *src, gboolean wait, GstBuffer **buffer)
+gst_iio_dmabuf_src_acquire (GstIioDmabufSrc *src, GstBuffer **buffer)
 {
   GstBufferPoolAcquireParams params = { 0 };
   GstFlowReturn ret;
 
-  params.flags = wait ? 0 : GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
   ret = gst_buffer_pool_acquire_buffer (src->pool, buffer, &params);
-  if (ret == GST_FLOW_EOS && !wait)
+  if (ret == GST_FLOW_EOS || ret == GST_FLOW_FLUSHING)
     return ret;
   if (ret != GST_FLOW_OK) {
     GError *perr = GST_IS_IIO_DMABUF_POOL (src->pool)
@@ -639,6 +670,12 @@ gst_iio_dmabuf_src_acquire (
 
     if (perr)
       GST_IIO_POST_ERROR (src, perr);
+    else
+      GST_ELEMENT_ERROR (src, RESOURCE, NO_SPACE_LEFT,
+          ("Cannot get a buffer to capture into"),
+          ("%s pool %" GST_PTR_FORMAT ": %s",
+              GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
+              src->pool, gst_flow_get_name (ret)));
     return ret;
   }
   if (gst_buffer_get_size (*buffer) < src->block_bytes) {
@@ -653,26 +690,66 @@ gst_iio_dmabuf_src_acquire (
   return GST_FLOW_OK;
 }
 
-/* Before the buffer is enabled: takes n-buffers from the pool, attaches
- * them all, then queues them all. The order matters in 6.12: attaching a
- * dma-buf to a disabled buffer drops the transfers already queued on it
- * (they never complete). */
+static GstClockTime
+gst_iio_dmabuf_src_timeout (GstIioDmabufSrc *src)
+{
+  GstClockTime timeout;
+
+  GST_OBJECT_LOCK (src);
+  timeout = src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (src);
+  return timeout;
+}
+
+/* Nothing is in the kernel's queue and the pool has nothing free: waits,
+ * no longer than the timeout, for downstream to let go of a buffer. Our
+ * own pool kicks the wait when one comes back (src->waiting is set);
+ * downstream's pool is asked again every 10 ms. */
+static GstFlowReturn
+gst_iio_dmabuf_src_wait_free (GstIioDmabufSrc *src, GstBuffer **buffer)
+{
+  GstClockTime timeout = gst_iio_dmabuf_src_timeout (src);
+  guint64 t0 = gst_iio_now_ns ();
+  GstClockTime slice;
+  GstFlowReturn ret;
+
+  for (;;) {
+    ret = gst_iio_dmabuf_src_acquire (src, buffer);
+    if (ret != GST_FLOW_EOS)
+      return ret;
+    if (!gst_iio_next_wait_slice (timeout, gst_iio_now_ns () - t0, &slice)) {
+      GST_ELEMENT_ERROR (src, RESOURCE, READ,
+          ("Downstream held every buffer for %" GST_TIME_FORMAT
+           ": nothing to capture into",
+              GST_TIME_ARGS (timeout)),
+          ("io-mode=%s, %s pool %" GST_PTR_FORMAT ", n-buffers %u; none "
+           "came back (see the timeout property)",
+              gst_iio_io_mode_nick (src->mode),
+              GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
+              src->pool, src->settings.n_buffers));
+      return GST_FLOW_ERROR;
+    }
+    if (!GST_IS_IIO_DMABUF_POOL (src->pool))
+      slice = MIN (slice, 10 * GST_MSECOND);
+    if (gst_iio_buffer_wait_kick (src->buf, slice) == GST_IIO_WAIT_FLUSHING)
+      return GST_FLOW_FLUSHING;
+  }
+}
+
+/* Before the buffer is enabled: takes up to n-buffers from the pool (at
+ * least one), attaches them all, then queues them all. The order matters
+ * in 6.12: attaching a dma-buf to a disabled buffer drops the transfers
+ * already queued on it (they never complete). */
 static GstFlowReturn
 gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
 {
   GstBuffer *bufs[GST_IIO_MAX_N_BUFFERS];
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
   GError *err = NULL;
   guint n = 0, i;
 
-  while (n < src->settings.n_buffers) {
-    ret = gst_iio_dmabuf_src_acquire (src, n == 0, &bufs[n]);
-    if (ret == GST_FLOW_EOS && n > 0) {
-      ret = GST_FLOW_OK;
-      break;
-    }
-    if (ret != GST_FLOW_OK)
-      break;
+  ret = gst_iio_dmabuf_src_wait_free (src, &bufs[0]);
+  while (ret == GST_FLOW_OK) {
     if (!gst_iio_buffer_attach_memory (
             src->buf, gst_buffer_peek_memory (bufs[n], 0), &err)) {
       gst_buffer_unref (bufs[n]);
@@ -680,7 +757,13 @@ gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
       ret = GST_FLOW_ERROR;
       break;
     }
-    n++;
+    if (++n == src->settings.n_buffers)
+      break;
+    ret = gst_iio_dmabuf_src_acquire (src, &bufs[n]);
+    if (ret == GST_FLOW_EOS) {
+      ret = GST_FLOW_OK; /* downstream holds the others: fewer queued */
+      break;
+    }
   }
   for (i = 0; i < n; i++) {
     if (ret == GST_FLOW_OK &&
@@ -696,7 +779,8 @@ gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
 }
 
 /* While streaming: queues free pool buffers until n-buffers are in the
- * kernel; blocks for one when none is queued (all downstream). */
+ * kernel or none is free (downstream holds them); when nothing at all is
+ * queued, waits for one (bounded by the timeout). */
 static GstFlowReturn
 gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src)
 {
@@ -705,10 +789,12 @@ gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src)
   GError *err = NULL;
 
   while (gst_iio_buffer_n_queued (src->buf) < src->settings.n_buffers) {
-    ret = gst_iio_dmabuf_src_acquire (
-        src, gst_iio_buffer_n_queued (src->buf) == 0, &buffer);
+    if (gst_iio_buffer_n_queued (src->buf) == 0)
+      ret = gst_iio_dmabuf_src_wait_free (src, &buffer);
+    else
+      ret = gst_iio_dmabuf_src_acquire (src, &buffer);
     if (ret == GST_FLOW_EOS)
-      break; /* none free now: downstream holds them */
+      break;
     if (ret != GST_FLOW_OK)
       return ret;
     if (!gst_iio_buffer_queue_buffer (
@@ -718,6 +804,70 @@ gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src)
     }
   }
   return GST_FLOW_OK;
+}
+
+/* Downstream holds every buffer the pool has (a filesink batching small
+ * blocks, a muxer, a deep queue, an application that keeps samples):
+ * rather than let the kernel queue run dry, which loses samples, the
+ * completed @block is copied into system memory and its dma-buf queued
+ * again at once. The copy replaces *@block. */
+static GstFlowReturn
+gst_iio_dmabuf_src_copy_out (GstIioDmabufSrc *src, GstBuffer **block)
+{
+  GstBuffer *copy;
+  GstMapInfo map;
+  GError *err = NULL;
+
+  if (!gst_buffer_map (*block, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (src, RESOURCE, READ,
+        ("Cannot map a captured dma-buf to copy it"),
+        ("downstream holds every buffer of the pool; mapping the block "
+         "failed"));
+    gst_clear_buffer (block);
+    return GST_FLOW_ERROR;
+  }
+  copy = gst_buffer_new_memdup (map.data, src->block_bytes);
+  gst_buffer_unmap (*block, &map);
+  if (!gst_iio_buffer_queue_buffer (
+          src->buf, g_steal_pointer (block), src->block_bytes, FALSE, &err)) {
+    gst_buffer_unref (copy);
+    GST_IIO_POST_ERROR (src, err);
+    return GST_FLOW_ERROR;
+  }
+  *block = copy;
+  GST_OBJECT_LOCK (src);
+  src->n_copies++;
+  GST_OBJECT_UNLOCK (src);
+  if (!src->copy_logged) {
+    GST_CAT_WARNING_OBJECT (GST_CAT_PERFORMANCE, src,
+        "downstream holds every buffer of the pool (%s): copying completed "
+        "blocks into system memory to keep %u queued in the device; raise "
+        "samples-per-buffer, or let downstream hold fewer buffers",
+        GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
+        src->settings.n_buffers);
+    src->copy_logged = TRUE;
+  }
+  return GST_FLOW_OK;
+}
+
+/* A block completed: the kernel's queue is refilled at once from the pool.
+ * When the pool has nothing free and the queue would stay a quarter short
+ * of n-buffers or more, the block is copied out and its dma-buf goes back
+ * (above); a buffer or two that downstream holds a moment longer (a
+ * harness, an application that maps each buffer) costs no copy. */
+static GstFlowReturn
+gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
+{
+  guint n = src->settings.n_buffers;
+  GstFlowReturn ret = gst_iio_dmabuf_src_fill_queue (src);
+
+  if (ret != GST_FLOW_OK) {
+    gst_clear_buffer (block);
+    return ret;
+  }
+  if (gst_iio_buffer_n_queued (src->buf) >= n - n / 4)
+    return GST_FLOW_OK;
+  return gst_iio_dmabuf_src_copy_out (src, block);
 }
 
 /* Stamps a completed block: PTS from the sample count, re-anchored to the
@@ -753,11 +903,20 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
           gst_util_uint64_scale_int (
               src->offset + src->block_samples, GST_SECOND, rate);
       GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
+      guint64 lost = 0;
 
       if (running > expect + slack) {
-        guint64 lost =
-            gst_util_uint64_scale_int (running - expect, rate, GST_SECOND);
-
+        /* far behind the device's nominal clock: a stall */
+        lost = gst_util_uint64_scale_int (running - expect, rate, GST_SECOND);
+      } else if (src->idle_ns && running > expect) {
+        /* Behind it by less, and the kernel's queue was empty before this
+         * block: the converter ran on meanwhile. (A device ahead of its
+         * nominal rate, such as a test driver running freely, lost
+         * nothing by waiting.) */
+        lost = gst_util_uint64_scale_int (
+            MIN (src->idle_ns, running - expect), rate, GST_SECOND);
+      }
+      if (lost) {
         src->offset += lost;
         src->discont = TRUE;
         GST_OBJECT_LOCK (src);
@@ -814,8 +973,7 @@ static GstIioWaitResult
 gst_iio_dmabuf_src_wait_block (
     GstIioDmabufSrc *src, GstBuffer **out, gboolean *gone, GError **err)
 {
-  GstClockTime timeout =
-      src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE;
+  GstClockTime timeout = gst_iio_dmabuf_src_timeout (src);
   GstClockTime waited = 0, slice = 0;
   GstIioWaitResult res = GST_IIO_WAIT_TIMEOUT;
 
@@ -862,6 +1020,9 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
       }
       src->streaming = TRUE;
     }
+    /* With the queue full, a buffer coming back has nothing to wake. */
+    if (gst_iio_buffer_n_queued (src->buf) >= src->settings.n_buffers)
+      g_atomic_int_set (&src->waiting, 0);
     res = gst_iio_dmabuf_src_wait_block (src, out, &gone, &err);
     g_atomic_int_set (&src->waiting, 0);
     switch (res) {
@@ -870,7 +1031,8 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
         break;
       case GST_IIO_WAIT_OK:
         src->done_ns = gst_iio_buffer_done_ns (src->buf);
-        return GST_FLOW_OK;
+        src->idle_ns = gst_iio_buffer_idle_ns (src->buf);
+        return gst_iio_dmabuf_src_keep_queue_full (src, out);
       case GST_IIO_WAIT_FLUSHING:
         return GST_FLOW_FLUSHING;
       case GST_IIO_WAIT_TIMEOUT:
@@ -878,7 +1040,7 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
           return gst_iio_dmabuf_src_gone (src, "no transfer completes");
         GST_ELEMENT_ERROR (src, RESOURCE, READ,
             ("The IIO device delivered nothing for %" GST_TIME_FORMAT,
-                GST_TIME_ARGS (src->settings.timeout)),
+                GST_TIME_ARGS (gst_iio_dmabuf_src_timeout (src))),
             ("device stalled or stopped; see the timeout property"));
         return GST_FLOW_ERROR;
       case GST_IIO_WAIT_ERROR:
@@ -920,8 +1082,7 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
   if (!src->streaming) {
     if (!gst_iio_device_set_buffer_length (src->dev,
             MAX (2 * src->block_samples, 2 * src->settings.n_buffers), &err) ||
-        !gst_iio_enable_fileio (
-            src->dev, src->buf, src->settings.dma_heap, &err)) {
+        !gst_iio_enable_fileio (src->dev, src->buf, src->dmabuf.heap, &err)) {
       GST_IIO_POST_ERROR (src, err);
       return GST_FLOW_ERROR;
     }
@@ -933,8 +1094,7 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
     return ret;
   gst_buffer_map (*out, &map, GST_MAP_WRITE);
   n = gst_iio_buffer_read (src->buf, map.data, src->block_bytes,
-      src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE,
-      &err);
+      gst_iio_dmabuf_src_timeout (src), &err);
   gst_buffer_unmap (*out, &map);
   if (n == (gssize)src->block_bytes) {
     GST_OBJECT_LOCK (src);

@@ -122,9 +122,21 @@ gst_iio_samples_per_block (guint requested, gdouble rate, guint scan_bytes)
     return requested;
   n = rate > 0 ? (guint64)(rate * GST_IIO_BLOCK_MS / 1000.0) : 1024;
   n = MAX (n, GST_IIO_MIN_AUTO_SAMPLES);
+  /* A smaller dma-buf still takes a page; more, shorter blocks only cost
+   * system calls and buffers that aggregating elements must hold. */
+  if (scan_bytes)
+    n = MAX (n, GST_IIO_MIN_AUTO_BLOCK_BYTES / scan_bytes);
   if (scan_bytes && n * scan_bytes > GST_IIO_MAX_AUTO_BLOCK_BYTES)
     n = GST_IIO_MAX_AUTO_BLOCK_BYTES / scan_bytes;
   return (guint)n;
+}
+
+guint
+gst_iio_extra_buffers (gsize block_bytes)
+{
+  gsize n = GST_IIO_EXTRA_BYTES / MAX (block_bytes, 1);
+
+  return (guint)CLAMP (n, GST_IIO_MIN_EXTRA_BUFFERS, GST_IIO_MAX_EXTRA_BUFFERS);
 }
 
 gboolean
@@ -169,7 +181,8 @@ gst_iio_open_buffer (GstElement *element, const gchar *spec,
 }
 
 gboolean
-gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem)
+gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem,
+    gboolean *alloc_failed)
 {
   const gchar *source;
   GError *err = NULL;
@@ -178,6 +191,8 @@ gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem)
 
   *problem = NULL;
   fd = gst_iio_dmabuf_alloc_fd (heap, 4096, &source, &err);
+  if (alloc_failed)
+    *alloc_failed = fd < 0;
   if (fd >= 0) {
     ok = gst_iio_buffer_attach (buf, fd, &err);
     gst_iio_buffer_detach_all (buf);
@@ -189,6 +204,92 @@ gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem)
     g_error_free (err);
   }
   return ok;
+}
+
+void
+gst_iio_dmabuf_probe_run (GstElement *element, GstIioBuffer *buf,
+    const gchar *heap, gboolean fallback, GstIioDmabufProbe *probe)
+{
+  gchar *heap_problem;
+
+  gst_iio_dmabuf_probe_clear (probe);
+  probe->heap = g_strdup (heap);
+  probe->ok =
+      gst_iio_probe_dmabuf (buf, heap, &probe->problem, &probe->alloc_failed);
+  if (probe->ok || !probe->alloc_failed || !fallback ||
+      !g_strcmp0 (heap, GST_IIO_UDMABUF))
+    return;
+
+  /* The heap cannot allocate: the next allocator, before zero-copy is
+   * given up. */
+  heap_problem = g_steal_pointer (&probe->problem);
+  g_free (probe->heap);
+  probe->heap = g_strdup (GST_IIO_UDMABUF);
+  probe->ok = gst_iio_probe_dmabuf (
+      buf, probe->heap, &probe->problem, &probe->alloc_failed);
+  if (probe->ok || !probe->alloc_failed) {
+    GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
+        ("Cannot allocate dma-bufs from the dma-heap %s: allocating them "
+         "from %s instead",
+            heap, GST_IIO_UDMABUF),
+        ("%s", heap_problem));
+  }
+  if (!probe->ok) {
+    gchar *both = g_strdup_printf ("%s; %s", heap_problem, probe->problem);
+
+    g_free (probe->problem);
+    probe->problem = both;
+    if (probe->alloc_failed) {
+      /* Neither allocates: the problem is named after the heap set. */
+      g_free (probe->heap);
+      probe->heap = g_strdup (heap);
+    }
+  }
+  g_free (heap_problem);
+}
+
+void
+gst_iio_dmabuf_probe_clear (GstIioDmabufProbe *probe)
+{
+  g_clear_pointer (&probe->heap, g_free);
+  g_clear_pointer (&probe->problem, g_free);
+  probe->ok = probe->alloc_failed = FALSE;
+}
+
+gboolean
+gst_iio_dmabuf_probe_post (GstElement *element, const GstIioDmabufProbe *probe,
+    GstIioIoMode mode, GstIioDirection direction)
+{
+  const gchar *fallback = direction == GST_IIO_DIRECTION_OUTPUT
+      ? "playing with write() (io-mode=rw)"
+      : "capturing with read() (io-mode=rw)";
+
+  if (probe->ok)
+    return TRUE;
+  if (mode != GST_IIO_IO_MODE_AUTO && probe->alloc_failed) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+        ("io-mode=%s, but no dma-buf can be allocated from %s",
+            gst_iio_io_mode_nick (mode), probe->heap),
+        ("%s", probe->problem));
+    return FALSE;
+  }
+  if (mode != GST_IIO_IO_MODE_AUTO) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+        ("io-mode=%s, but this IIO buffer cannot do DMABUF",
+            gst_iio_io_mode_nick (mode)),
+        ("%s", probe->problem));
+    return FALSE;
+  }
+  if (probe->alloc_failed)
+    GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
+        ("No zero-copy: no dma-buf can be allocated from %s or %s, %s",
+            probe->heap, GST_IIO_UDMABUF, fallback),
+        ("%s", probe->problem));
+  else
+    GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
+        ("No zero-copy: the IIO buffer cannot do DMABUF, %s", fallback),
+        ("%s", probe->problem));
+  return TRUE;
 }
 
 /* How long gst_iio_enable_fileio() waits for the kernel to let go of the
@@ -370,7 +471,7 @@ gst_iio_settings_install_some (
     g_object_class_install_property (klass, GST_IIO_PROP_CHANNELS,
         g_param_spec_string ("channels", "Channels",
             "Comma-separated channel ids as sysfs names them (voltage0,...); "
-            "default: every scan element but the timestamp",
+            "unset or empty: every scan element but the timestamp",
             NULL, open_flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_SAMPLING_FREQUENCY))
     g_object_class_install_property (klass, GST_IIO_PROP_SAMPLING_FREQUENCY,
@@ -390,7 +491,7 @@ gst_iio_settings_install_some (
                   "blocks; 0: the size of the first buffer from upstream (for "
                   "the pool offered upstream: about 10 ms, at least 1024)"
                 : "Samples (scans) per buffer; 0: about 10 ms at the device's "
-                  "rate, at least 64 and at most 4 MiB of samples",
+                  "rate, at least a 4 KiB page and at most 4 MiB of samples",
             0, GST_IIO_MAX_SAMPLES_PER_BUFFER, 0, flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_N_BUFFERS))
     g_object_class_install_property (klass, GST_IIO_PROP_N_BUFFERS,
@@ -422,8 +523,9 @@ gst_iio_settings_install_some (
         g_param_spec_uint64 ("timeout", "Timeout",
             out ? "Error out when the device consumes nothing for this long "
                   "(ns, 0: wait for ever)"
-                : "Error out when the device delivers nothing for this long "
-                  "(ns, 0: wait for ever)",
+                : "Error out when the device delivers nothing, or "
+                  "downstream returns no buffer, for this long (ns, 0: wait "
+                  "for ever)",
             0, G_MAXUINT64, GST_IIO_DEFAULT_TIMEOUT,
             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                 GST_PARAM_MUTABLE_PLAYING));

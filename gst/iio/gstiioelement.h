@@ -27,13 +27,23 @@ const gchar *gst_iio_io_mode_nick (GstIioIoMode mode);
 #define GST_IIO_DEFAULT_N_BUFFERS 4
 #define GST_IIO_MIN_N_BUFFERS 2
 #define GST_IIO_MAX_N_BUFFERS 64
-/* Dma-bufs the own pool may add while downstream holds buffers. */
-#define GST_IIO_EXTRA_BUFFERS 16
 #define GST_IIO_MAX_SAMPLES_PER_BUFFER (16 * 1024 * 1024)
-/* Default block: about 10 ms of samples, within these bounds. */
+/* Default block: about 10 ms of samples, but no less than a page (the
+ * smallest dma-buf there is), within these bounds. */
 #define GST_IIO_BLOCK_MS 10
 #define GST_IIO_MIN_AUTO_SAMPLES 64
+#define GST_IIO_MIN_AUTO_BLOCK_BYTES 4096
 #define GST_IIO_MAX_AUTO_BLOCK_BYTES (4 * 1024 * 1024)
+
+/* Dma-bufs the source's own pool may add to n-buffers while downstream
+ * holds buffers: room for GST_IIO_EXTRA_BYTES of blocks (what aggregating
+ * elements such as filesink keep before they let go), no fewer than
+ * GST_IIO_MIN_EXTRA_BUFFERS and no more than GST_IIO_MAX_EXTRA_BUFFERS
+ * (each costs two fds). Past that the source copies (gstiiodmabufsrc.c). */
+#define GST_IIO_EXTRA_BYTES (256 * 1024)
+#define GST_IIO_MIN_EXTRA_BUFFERS 16
+#define GST_IIO_MAX_EXTRA_BUFFERS 64
+guint gst_iio_extra_buffers (gsize block_bytes);
 
 /* Posts @err (a GStreamer error domain or GST_IIO_BUFFER_ERROR) as an element
  * error or warning with @debug; keeps the GError's domain and code where it is
@@ -52,7 +62,8 @@ void gst_iio_post_error (GstElement *element, GstMessageType type, GError *err,
 GstStructure *gst_iio_parse_attributes (const gchar *text);
 
 /* Samples per block: @requested when not 0, else about GST_IIO_BLOCK_MS of
- * @rate, bounded. */
+ * @rate, and at least the scans that fill GST_IIO_MIN_AUTO_BLOCK_BYTES,
+ * bounded. */
 guint gst_iio_samples_per_block (
     guint requested, gdouble rate, guint scan_bytes);
 
@@ -73,9 +84,35 @@ gboolean gst_iio_clear_stale_enable (
 
 /* Attaches and detaches one small dma-buf from @heap: tells whether @buf
  * does DMABUF at all, before anything is negotiated. FALSE with the reason
- * in @problem (free it) when it does not. */
-gboolean gst_iio_probe_dmabuf (
-    GstIioBuffer *buf, const gchar *heap, gchar **problem);
+ * in @problem (free it) when it does not; @alloc_failed (may be NULL) then
+ * says whether the dma-buf could not even be allocated (the heap's fault,
+ * not the IIO buffer's). */
+gboolean gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap,
+    gchar **problem, gboolean *alloc_failed);
+
+/* What an element found at start about DMABUF on its IIO buffer. */
+typedef struct
+{
+  gboolean ok;           /* the buffer takes dma-bufs from @heap */
+  gboolean alloc_failed; /* no dma-buf could be allocated to try */
+  gchar *heap;           /* where the element allocates: the dma-heap
+                          * property, or GST_IIO_UDMABUF when that failed
+                          * in io-mode=auto */
+  gchar *problem;        /* why not (errno, path), for the debug text */
+} GstIioDmabufProbe;
+
+/* Probes @buf with dma-bufs from @heap. In io-mode=auto (@fallback), a
+ * heap that cannot allocate gives way to udmabuf, with a warning on
+ * @element that names the heap and the error. */
+void gst_iio_dmabuf_probe_run (GstElement *element, GstIioBuffer *buf,
+    const gchar *heap, gboolean fallback, GstIioDmabufProbe *probe);
+void gst_iio_dmabuf_probe_clear (GstIioDmabufProbe *probe);
+/* When the probe failed: posts an error on @element and returns FALSE if
+ * io-mode @mode asked for DMABUF; in auto, posts the warning that the
+ * element falls back to read()/write() and returns TRUE. */
+gboolean gst_iio_dmabuf_probe_post (GstElement *element,
+    const GstIioDmabufProbe *probe, GstIioIoMode mode,
+    GstIioDirection direction);
 
 /* Writes the "attributes" property (name=value,...) and, when above 0,
  * @sampling_frequency to the device. A syntax error in @attributes is

@@ -6,6 +6,7 @@
 #include "iio-uapi.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -238,6 +239,92 @@ iiosim_expect_error (const gchar *desc, const gchar *what, gboolean at_once)
   gst_object_unref (pipe);
 }
 
+void
+iiosim_expect_message (
+    const gchar *desc, GstMessageType type, const gchar *debug, ...)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  const gchar *text;
+  va_list args;
+
+  fail_unless (pipe != NULL, "cannot parse %s", desc);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 10 * GST_SECOND, type | GST_MESSAGE_ERROR);
+  fail_unless (
+      msg != NULL, "no %s for %s", gst_message_type_get_name (type), desc);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &err, &dbg);
+  else
+    gst_message_parse_warning (msg, &err, &dbg);
+  GST_INFO ("%s: %s (%s)", desc, err->message, dbg);
+  fail_unless (GST_MESSAGE_TYPE (msg) == type, "%s: error \"%s\" (%s)", desc,
+      err->message, dbg);
+  va_start (args, debug);
+  while ((text = va_arg (args, const gchar *)))
+    fail_unless (strstr (err->message, text) != NULL,
+        "%s \"%s\" does not name \"%s\"", gst_message_type_get_name (type),
+        err->message, text);
+  va_end (args);
+  fail_unless (debug == NULL || (dbg && strstr (dbg, debug) != NULL),
+      "debug text \"%s\" does not name \"%s\"", dbg, debug);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
+GstElement *
+iiosim_run_to_eos (const gchar *desc, GstClockTime timeout)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstMessage *msg;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), timeout,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "%s did not reach EOS in %" GST_TIME_FORMAT, desc,
+      GST_TIME_ARGS (timeout));
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_EOS) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &err, &dbg);
+    else
+      gst_message_parse_warning (msg, &err, &dbg);
+    fail ("%s: %s: %s (%s)", desc, GST_MESSAGE_TYPE_NAME (msg), err->message,
+        dbg);
+  }
+  gst_message_unref (msg);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  return pipe;
+}
+
+void
+iiosim_check_file (
+    const gchar *path, gsize offset, gsize size, guint n_channels)
+{
+  guint idx[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+  gchar *data = NULL;
+  gsize len = 0;
+
+  fail_unless (n_channels <= G_N_ELEMENTS (idx));
+  fail_unless (g_file_get_contents (path, &data, &len, NULL), "no %s", path);
+  fail_unless_equals_uint64 (len, offset + size);
+  fail_unless_equals_uint64 (iiosim_check_pattern ((guint8 *)data + offset,
+                                 size, 2, n_channels, idx, 0),
+      0);
+  g_free (data);
+  g_unlink (path);
+}
+
 guint
 iiosim_count_fds (void)
 {
@@ -283,6 +370,7 @@ typedef struct
   GstAllocator *allocator;
   GHashTable *inodes;
   guint size;
+  gint starved; /* atomic */
 } HeapPool;
 
 typedef GstBufferPoolClass HeapPoolClass;
@@ -330,6 +418,22 @@ heap_pool_alloc (GstBufferPool *bpool, GstBuffer **buffer,
   return GST_FLOW_OK;
 }
 
+static GstFlowReturn
+heap_pool_acquire (GstBufferPool *bpool, GstBuffer **buffer,
+    GstBufferPoolAcquireParams *params)
+{
+  if (g_atomic_int_get (&((HeapPool *)bpool)->starved))
+    return GST_FLOW_EOS;
+  return GST_BUFFER_POOL_CLASS (heap_pool_parent_class)
+      ->acquire_buffer (bpool, buffer, params);
+}
+
+void
+iiosim_heap_pool_set_starved (GstBufferPool *pool, gboolean starved)
+{
+  g_atomic_int_set (&((HeapPool *)pool)->starved, starved);
+}
+
 static void
 heap_pool_finalize (GObject *obj)
 {
@@ -341,6 +445,7 @@ static void
 heap_pool_class_init (HeapPoolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = heap_pool_finalize;
+  GST_BUFFER_POOL_CLASS (klass)->acquire_buffer = heap_pool_acquire;
   klass->set_config = heap_pool_set_config;
   klass->alloc_buffer = heap_pool_alloc;
 }

@@ -42,6 +42,24 @@ guint64 iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
 void iiosim_expect_error (
     const gchar *desc, const gchar *what, gboolean at_once);
 
+/* Sets the gst-launch pipeline @desc to PLAYING and waits for the first
+ * message of @type (GST_MESSAGE_ERROR or _WARNING) for up to 10 s: its
+ * debug text must hold @debug (unless NULL), and its text each of the
+ * strings that follow, up to a NULL. */
+void iiosim_expect_message (const gchar *desc, GstMessageType type,
+    const gchar *debug, ...) G_GNUC_NULL_TERMINATED;
+
+/* Runs the gst-launch pipeline @desc until EOS (an error or a warning, or
+ * no EOS within @timeout, fails the test); returns it, back in NULL, for
+ * its elements' stats. */
+GstElement *iiosim_run_to_eos (const gchar *desc, GstClockTime timeout);
+
+/* The file at @path holds @size bytes of the ADC's pattern from @offset
+ * on: @n_channels channels (0, 1, ...) of 16 bits, from sample 0. The file
+ * is removed. */
+void iiosim_check_file (
+    const gchar *path, gsize offset, gsize size, guint n_channels);
+
 /* As an unprivileged user (uid/gid 65534, in a child process), taking an
  * element of @factory on @device to READY fails with a RESOURCE error of
  * @code whose message says "Permission denied". */
@@ -65,6 +83,9 @@ guint iiosim_rss_kib (void);
  * made in @inodes (a GHashTable of guint64*) if not NULL. */
 GstBufferPool *iiosim_heap_pool_new (GHashTable *inodes);
 guint64 iiosim_dmabuf_inode (GstBuffer *buffer);
+/* While @starved, the pool gives no buffer (GST_FLOW_EOS), as if its
+ * user held every one. */
+void iiosim_heap_pool_set_starved (GstBufferPool *pool, gboolean starved);
 
 /* The DAC's checksum: FNV-1a 64 over every byte it consumed since
  * sim_reset, which starts it at IIOSIM_FNV_OFFSET. */
