@@ -446,6 +446,61 @@ GST_START_TEST (test_starved_pool_recovers)
 
 GST_END_TEST;
 
+/* Runs @desc with @device stalled (its converter completes no block) and
+ * expects an error holding @text within 4 s: the timeout (0.5 s) is over
+ * and the element says what it waited for. */
+static void
+expect_timeout (const gchar *desc, const gchar *device, const gchar *text)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  gint64 t0 = g_get_monotonic_time ();
+  GstMessage *msg;
+  GError *err = NULL;
+  gint64 ms;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  iiosim_write (device, "sim_stall", "1");
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  ms = (g_get_monotonic_time () - t0) / 1000;
+  fail_unless (msg != NULL, "%s: no error while %s is stalled", desc, device);
+  gst_message_parse_error (msg, &err, NULL);
+  g_printerr ("%s stalled: \"%s\" after %" G_GINT64_FORMAT " ms\n", device,
+      err->message, ms);
+  fail_unless (
+      strstr (err->message, text) != NULL, "%s: \"%s\"", desc, err->message);
+  fail_unless (ms >= 500 && ms < 4000,
+      "%s: error after %" G_GINT64_FORMAT " ms", desc, ms);
+  g_error_free (err);
+  gst_message_unref (msg);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  iiosim_write (device, "sim_stall", "0");
+  gst_object_unref (pipe);
+}
+
+/* Every wait of either element's streaming thread ends with the timeout:
+ * for a block of the device, for room in its fileio queue, for a buffer
+ * downstream holds (test_starved_pool_times_out). */
+GST_START_TEST (test_every_wait_times_out)
+{
+  expect_timeout ("iiodmabufsrc device=" ADC " timeout=500000000 ! fakesink",
+      ADC, "The IIO device delivered nothing for 0:00:00.5");
+  expect_timeout ("iiodmabufsrc device=" ADC " io-mode=rw timeout=500000000 "
+                  "! fakesink",
+      ADC, "No data from the device for 0:00:00.5");
+  expect_timeout ("audiotestsrc ! audio/x-raw,format=S16LE,channels=2,"
+                  "rate=48000 ! iiodmabufsink device=" DAC " timeout=500000000",
+      DAC, "The IIO device consumed nothing for 0:00:00.5");
+  expect_timeout ("audiotestsrc ! audio/x-raw,format=S16LE,channels=2,"
+                  "rate=48000 ! iiodmabufsink device=" DAC " io-mode=rw "
+                  "timeout=500000000",
+      DAC, "The IIO device consumed nothing for 0:00:00.5");
+}
+
+GST_END_TEST;
+
 /* A dma-heap that is no heap is named as the cause, with its error. */
 GST_START_TEST (test_bad_heap_named)
 {
@@ -618,6 +673,7 @@ iiopipelines_suite (void)
   tcase_add_test (tc, test_muxer_like_window);
   tcase_add_test (tc, test_starved_pool_times_out);
   tcase_add_test (tc, test_starved_pool_recovers);
+  tcase_add_test (tc, test_every_wait_times_out);
   tcase_add_test (tc, test_bad_heap_named);
   tcase_add_test (tc, test_bad_heap_auto_uses_udmabuf);
   tcase_add_test (tc, test_dac_names_its_layout);
