@@ -780,16 +780,16 @@ gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
 
 /* While streaming: queues free pool buffers until n-buffers are in the
  * kernel or none is free (downstream holds them); when nothing at all is
- * queued, waits for one (bounded by the timeout). */
+ * queued and @may_wait, waits for one (bounded by the timeout). */
 static GstFlowReturn
-gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src)
+gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src, gboolean may_wait)
 {
   GstBuffer *buffer;
   GstFlowReturn ret;
   GError *err = NULL;
 
   while (gst_iio_buffer_n_queued (src->buf) < src->settings.n_buffers) {
-    if (gst_iio_buffer_n_queued (src->buf) == 0)
+    if (may_wait && gst_iio_buffer_n_queued (src->buf) == 0)
       ret = gst_iio_dmabuf_src_wait_free (src, &buffer);
     else
       ret = gst_iio_dmabuf_src_acquire (src, &buffer);
@@ -859,7 +859,8 @@ static GstFlowReturn
 gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
 {
   guint n = src->settings.n_buffers;
-  GstFlowReturn ret = gst_iio_dmabuf_src_fill_queue (src);
+  /* (no wait: with nothing free, the block in hand goes back instead) */
+  GstFlowReturn ret = gst_iio_dmabuf_src_fill_queue (src, FALSE);
 
   if (ret != GST_FLOW_OK) {
     gst_clear_buffer (block);
@@ -1005,7 +1006,7 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
      * back: a buffer released meanwhile is either refilled here or kicks
      * the wait below. */
     g_atomic_int_set (&src->waiting, 1);
-    ret = src->streaming ? gst_iio_dmabuf_src_fill_queue (src)
+    ret = src->streaming ? gst_iio_dmabuf_src_fill_queue (src, TRUE)
                          : gst_iio_dmabuf_src_prime (src);
     if (ret != GST_FLOW_OK) {
       g_atomic_int_set (&src->waiting, 0);

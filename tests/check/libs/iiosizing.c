@@ -1,0 +1,150 @@
+/* The element helpers that are pure arithmetic: block sizing, the room the
+ * source's pool gets, wait slicing and latency percentiles, table-driven.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+
+#include "gstiioelement.h"
+
+GST_START_TEST (test_samples_per_block)
+{
+  static const struct
+  {
+    guint requested;
+    gdouble rate;
+    guint scan_bytes, want;
+  } cases[] = {
+    /* asked for: taken as it is */
+    { 256, 48000, 4, 256 },
+    { 1, 1e6, 8, 1 },
+    /* 10 ms where that is a page or more */
+    { 0, 1e6, 8, 10000 },
+    { 0, 200000, 4, 2000 },
+    /* less than a page: a page of whole scans */
+    { 0, 48000, 4, 1024 },
+    { 0, 48000, 8, 512 },
+    { 0, 48000, 6, 682 },
+    { 0, 2000, 8, 512 },
+    { 0, 100, 2, 2048 },
+    /* no rate known: 1024 scans, or a page */
+    { 0, 0, 8, 1024 },
+    { 0, 0, 2, 2048 },
+    /* huge scans: never fewer than 64 */
+    { 0, 1000, 256, 64 },
+    /* at most 4 MiB */
+    { 0, 1e9, 8, 524288 },
+    { 0, 1e8, 16, 262144 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    guint got = gst_iio_samples_per_block (
+        cases[i].requested, cases[i].rate, cases[i].scan_bytes);
+
+    fail_unless (got == cases[i].want, "case %u: %u scans, want %u", i, got,
+        cases[i].want);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_extra_buffers)
+{
+  static const struct
+  {
+    gsize block_bytes;
+    guint want;
+  } cases[] = {
+    { 0, 64 },
+    { 512, 64 },
+    { 4096, 64 },
+    { 8192, 32 },
+    { 16384, 16 },
+    { 65536, 16 },
+    { 4 * 1024 * 1024, 16 },
+    /* between: 256 KiB worth, rounded down */
+    { 5000, 52 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    guint got = gst_iio_extra_buffers (cases[i].block_bytes);
+
+    fail_unless (got == cases[i].want, "%" G_GSIZE_FORMAT " bytes: %u, want %u",
+        cases[i].block_bytes, got, cases[i].want);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_wait_slices)
+{
+  static const struct
+  {
+    GstClockTime timeout, waited;
+    gboolean more;
+    GstClockTime slice;
+  } cases[] = {
+    { GST_CLOCK_TIME_NONE, 0, TRUE, GST_IIO_ALIVE_CHECK_INTERVAL },
+    { GST_CLOCK_TIME_NONE, 100 * GST_SECOND, TRUE,
+        GST_IIO_ALIVE_CHECK_INTERVAL },
+    { GST_SECOND, 0, TRUE, GST_IIO_ALIVE_CHECK_INTERVAL },
+    { GST_SECOND, 900 * GST_MSECOND, TRUE, 100 * GST_MSECOND },
+    { GST_SECOND, GST_SECOND, FALSE, 0 },
+    { GST_SECOND, 2 * GST_SECOND, FALSE, 0 },
+    { 50 * GST_MSECOND, 0, TRUE, 50 * GST_MSECOND },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstClockTime slice = 0;
+    gboolean more =
+        gst_iio_next_wait_slice (cases[i].timeout, cases[i].waited, &slice);
+
+    fail_unless (more == cases[i].more, "case %u", i);
+    if (more)
+      fail_unless (slice == cases[i].slice, "case %u: slice %" GST_TIME_FORMAT,
+          i, GST_TIME_ARGS (slice));
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_latency_percentiles)
+{
+  GstIioLatency lat;
+
+  gst_iio_latency_clear (&lat);
+  fail_unless_equals_uint64 (gst_iio_latency_percentile (&lat, 50), 0);
+  for (gint i = 100; i >= 1; i--)
+    gst_iio_latency_add (&lat, i * 1000);
+  fail_unless_equals_uint64 (gst_iio_latency_percentile (&lat, 0), 1000);
+  fail_unless_equals_uint64 (gst_iio_latency_percentile (&lat, 50), 51000);
+  fail_unless_equals_uint64 (gst_iio_latency_percentile (&lat, 99), 100000);
+  fail_unless_equals_uint64 (gst_iio_latency_percentile (&lat, 100), 100000);
+  /* negative and huge values are clamped, the window keeps the last ones */
+  gst_iio_latency_add (&lat, -5);
+  gst_iio_latency_add (&lat, G_GINT64_CONSTANT (1) << 40);
+  fail_unless_equals_uint64 (gst_iio_latency_percentile (&lat, 0), 0);
+  fail_unless_equals_uint64 (
+      gst_iio_latency_percentile (&lat, 100), G_MAXUINT32);
+  for (guint i = 0; i < GST_IIO_LATENCY_WINDOW; i++)
+    gst_iio_latency_add (&lat, 7);
+  fail_unless_equals_uint64 (gst_iio_latency_percentile (&lat, 100), 7);
+}
+
+GST_END_TEST;
+
+static Suite *
+iiosizing_suite (void)
+{
+  Suite *s = suite_create ("iiosizing");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_samples_per_block);
+  tcase_add_test (tc, test_extra_buffers);
+  tcase_add_test (tc, test_wait_slices);
+  tcase_add_test (tc, test_latency_percentiles);
+  return s;
+}
+
+GST_CHECK_MAIN (iiosizing);
