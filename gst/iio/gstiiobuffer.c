@@ -265,7 +265,7 @@ attach_ino_locked (
         "Attaching a dma-buf to the IIO buffer failed: %s%s", g_strerror (err),
         (err == EPERM || err == ENOTTY || err == EINVAL)
             ? " (the buffer has no DMABUF support: it is not built on "
-              "industrialio-buffer-dma, or the kernel is older than 6.9)"
+              "industrialio-buffer-dma, or the kernel is older than 6.11)"
             : err == EBUSY ? " (the buffer is enabled in fileio mode)"
                            : "");
     return NULL;

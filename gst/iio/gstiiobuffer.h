@@ -47,7 +47,7 @@ void gst_iio_buffer_close (GstIioBuffer *buf);
 /* Attaches a dma-buf, once: a dma-buf already attached (same dma-buf,
  * whatever the fd) is a no-op. The buffer keeps its own dup of the fd until
  * it is detached. A buffer without DMABUF support (EPERM in 6.12; ENOTTY or
- * EINVAL before 6.9) gives GST_IIO_BUFFER_ERROR_NOT_SUPPORTED; EBUSY
+ * EINVAL before 6.11) gives GST_IIO_BUFFER_ERROR_NOT_SUPPORTED; EBUSY
  * (enabled in fileio mode) _BUSY; others _FAILED. */
 gboolean gst_iio_buffer_attach (
     GstIioBuffer *buf, gint dmabuf_fd, GError **error);

@@ -10,7 +10,7 @@
  * @title: iiodmabufsink
  *
  * Plays samples into a Linux IIO device's output buffer (a DAC). Where the
- * buffer supports IIO DMABUF (Linux 6.9+, buffers built on
+ * buffer supports IIO DMABUF (Linux 6.11+, buffers built on
  * industrialio-buffer-dma) the device reads the dma-bufs that arrive
  * straight from memory: no CPU copy. Any buffer that is one dma-buf of
  * whole scans plays as it is: one from the pool of dma-bufs the sink offers
@@ -126,6 +126,7 @@ struct _GstIioDmabufSink
   GstAllocator *proposed_mem; /* its allocator: its buffers' memory */
   GstCaps *refused;           /* caps last refused (one error each) */
   gint caps_warned;           /* atomic: a caps query left nothing */
+  gboolean prepared;          /* object lock: between prepare and release */
   GstBufferPool *limit_pool;  /* the upstream pool limit_max is about */
   guint limit_max;            /* its max-buffers */
 
@@ -329,6 +330,9 @@ gst_iio_dmabuf_sink_close (GstIioDmabufSink *sink)
 {
   g_clear_pointer (&sink->buf, gst_iio_buffer_close);
   g_clear_pointer (&sink->dev, gst_iio_device_free);
+  GST_OBJECT_LOCK (sink);
+  gst_iio_dmabuf_probe_clear (&sink->dmabuf);
+  GST_OBJECT_UNLOCK (sink);
 }
 
 static gboolean
@@ -381,6 +385,7 @@ gst_iio_dmabuf_sink_change_state (
 static gboolean
 gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
 {
+  GstIioDmabufProbe probe = { 0 };
   GError *err = NULL;
   gchar *heap;
 
@@ -390,27 +395,29 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
     return FALSE;
   }
 
-  gst_iio_dmabuf_probe_clear (&sink->dmabuf);
   GST_OBJECT_LOCK (sink);
   heap = g_strdup (sink->settings.dma_heap);
   GST_OBJECT_UNLOCK (sink);
-  if (sink->settings.io_mode == GST_IIO_IO_MODE_RW) {
-    sink->dmabuf.heap = g_steal_pointer (&heap);
-    sink->mode = GST_IIO_IO_MODE_RW;
-  } else {
-    gboolean fallback = sink->settings.io_mode == GST_IIO_IO_MODE_AUTO;
-
-    gst_iio_dmabuf_probe_run (
-        GST_ELEMENT (sink), sink->buf, heap, fallback, &sink->dmabuf);
-    g_free (heap);
-    /* auto decides between dmabuf and dmabuf-import on the first buffer. */
-    sink->mode = sink->dmabuf.ok ? sink->settings.io_mode : GST_IIO_IO_MODE_RW;
-    /* (cyclic in auto: the error below says why there is no fallback) */
-    if (!sink->dmabuf.ok && !(fallback && sink->cyclic) &&
-        !gst_iio_dmabuf_probe_post (GST_ELEMENT (sink), &sink->dmabuf,
-            sink->settings.io_mode, GST_IIO_DIRECTION_OUTPUT))
-      return FALSE;
-  }
+  if (sink->settings.io_mode == GST_IIO_IO_MODE_RW)
+    probe.heap = g_steal_pointer (&heap);
+  else
+    gst_iio_dmabuf_probe_run (GST_ELEMENT (sink), sink->buf, heap,
+        sink->settings.io_mode == GST_IIO_IO_MODE_AUTO, &probe);
+  g_free (heap);
+  /* The last run's probe was kept until now: an allocation query from an
+   * upstream thread may still have read it (under the object lock). */
+  GST_OBJECT_LOCK (sink);
+  gst_iio_dmabuf_probe_clear (&sink->dmabuf);
+  sink->dmabuf = probe;
+  GST_OBJECT_UNLOCK (sink);
+  /* auto decides between dmabuf and dmabuf-import on the first buffer. */
+  sink->mode = sink->dmabuf.ok ? sink->settings.io_mode : GST_IIO_IO_MODE_RW;
+  /* (cyclic in auto: the error below says why there is no fallback) */
+  if (sink->settings.io_mode != GST_IIO_IO_MODE_RW && !sink->dmabuf.ok &&
+      !(sink->settings.io_mode == GST_IIO_IO_MODE_AUTO && sink->cyclic) &&
+      !gst_iio_dmabuf_probe_post (GST_ELEMENT (sink), &sink->dmabuf,
+          sink->settings.io_mode, GST_IIO_DIRECTION_OUTPUT))
+    return FALSE;
   if (sink->cyclic && sink->mode == GST_IIO_IO_MODE_RW) {
     GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
         ("cyclic=true needs IIO DMABUF, but %s",
@@ -437,6 +444,7 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
   sink->n_played = sink->n_bytes = sink->n_copies = 0;
   sink->n_underruns = sink->n_dropped = sink->n_failed = 0;
   gst_iio_latency_clear (&sink->enqueue_latency);
+  sink->prepared = TRUE;
   GST_OBJECT_UNLOCK (sink);
   return TRUE;
 }
@@ -476,11 +484,13 @@ gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink)
     gst_buffer_pool_set_active (sink->copy_pool, FALSE);
     gst_clear_object (&sink->copy_pool);
   }
+  GST_OBJECT_LOCK (sink);
+  sink->prepared = FALSE;
   gst_iio_dmabuf_sink_forget_proposed (sink);
+  GST_OBJECT_UNLOCK (sink);
   gst_clear_object (&sink->limit_pool);
   gst_clear_caps (&sink->refused);
   g_atomic_int_set (&sink->caps_warned, FALSE);
-  gst_iio_dmabuf_probe_clear (&sink->dmabuf);
   sink->mode = GST_IIO_IO_MODE_AUTO;
 }
 
@@ -615,7 +625,7 @@ gst_iio_dmabuf_sink_proposed_alloc (GstMemory *mem, gpointer data)
 }
 
 /* Lets go of the pool offered last; once this returns it attaches no
- * more (it may live on upstream). */
+ * more (it may live on upstream). Object lock held (then the pool's). */
 static void
 gst_iio_dmabuf_sink_forget_proposed (GstIioDmabufSink *sink)
 {
@@ -634,6 +644,7 @@ gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
   GstStructure *config;
   GstCaps *caps;
   guint scan_bytes, size;
+  gchar *heap;
   gint rate;
 
   /* dmabuf-import plays upstream's own dma-bufs, rw write()s. */
@@ -646,7 +657,17 @@ gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
 
   size = gst_iio_dmabuf_sink_proposed_samples (sink, rate, scan_bytes) *
       scan_bytes;
-  pool = gst_iio_dmabuf_pool_new (sink->dmabuf.heap);
+  /* Upstream asks from its own thread, which may outlive our run (a queue
+   * stops after the sink): what the run set up is read, and the offered
+   * pool registered, under the object lock, and only between prepare and
+   * release. */
+  GST_OBJECT_LOCK (sink);
+  heap = sink->prepared ? g_strdup (sink->dmabuf.heap) : NULL;
+  GST_OBJECT_UNLOCK (sink);
+  if (!heap)
+    return TRUE;
+  pool = gst_iio_dmabuf_pool_new (heap);
+  g_free (heap);
   config = gst_buffer_pool_get_config (pool);
   /* No max: upstream may keep a few of its own (an iiodmabufsrc keeps
    * n-buffers in its device) while n-buffers wait in ours. */
@@ -660,19 +681,23 @@ gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
   gst_query_add_allocation_pool (
       query, pool, size, sink->settings.n_buffers, 0);
   GST_INFO_OBJECT (sink, "offering a pool of dma-bufs of %u bytes", size);
-  gst_iio_dmabuf_sink_forget_proposed (sink);
-  /* Its dma-bufs are attached as it allocates them (the buffer lives
-   * until READY->NULL; the pool forgets us at PAUSED->READY). */
-  gst_iio_dmabuf_pool_set_alloc_notify (
-      GST_IIO_DMABUF_POOL (pool), gst_iio_dmabuf_sink_proposed_alloc, sink);
-  sink->proposed = gst_object_ref (pool);
-  /* The memory tells our dma-bufs, even in a copy of the buffer (which has
-   * no pool). */
-  config = gst_buffer_pool_get_config (pool);
-  gst_buffer_pool_config_get_allocator (config, &sink->proposed_mem, NULL);
-  if (sink->proposed_mem)
-    gst_object_ref (sink->proposed_mem);
-  gst_structure_free (config);
+  GST_OBJECT_LOCK (sink);
+  if (sink->prepared) {
+    gst_iio_dmabuf_sink_forget_proposed (sink);
+    /* Its dma-bufs are attached as it allocates them (the buffer lives
+     * until READY->NULL; the pool forgets us at PAUSED->READY). */
+    gst_iio_dmabuf_pool_set_alloc_notify (
+        GST_IIO_DMABUF_POOL (pool), gst_iio_dmabuf_sink_proposed_alloc, sink);
+    sink->proposed = gst_object_ref (pool);
+    /* The memory tells our dma-bufs, even in a copy of the buffer (which
+     * has no pool). */
+    config = gst_buffer_pool_get_config (pool);
+    gst_buffer_pool_config_get_allocator (config, &sink->proposed_mem, NULL);
+    if (sink->proposed_mem)
+      gst_object_ref (sink->proposed_mem);
+    gst_structure_free (config);
+  }
+  GST_OBJECT_UNLOCK (sink);
   gst_object_unref (pool);
   return TRUE;
 }

@@ -10,7 +10,7 @@
  * @title: iiodmabufsrc
  *
  * Captures samples from a Linux IIO device's input buffer. Where the buffer
- * supports IIO DMABUF (Linux 6.9+, buffers built on industrialio-buffer-dma)
+ * supports IIO DMABUF (Linux 6.11+, buffers built on industrialio-buffer-dma)
  * the device writes straight into dma-bufs that flow downstream as
  * GstDmaBufAllocator memory: no CPU copy. Either the element allocates them
  * (io-mode=dmabuf, from a dma-heap) or it takes them from the pool that

@@ -1,4 +1,4 @@
-/* The kernel uapi this plugin needs for IIO DMABUF (Linux 6.9+), defined here
+/* The kernel uapi this plugin needs for IIO DMABUF (Linux 6.11+), defined here
  * for system headers that predate it. Every definition is guarded, so newer
  * kernel headers win.
  *
@@ -19,7 +19,7 @@
 #define IIO_BUFFER_GET_FD_IOCTL _IOWR ('i', 0x91, int)
 #endif
 
-/* linux/iio/buffer.h gained the DMABUF interface in 6.9: the descriptor
+/* linux/iio/buffer.h gained the DMABUF interface in 6.11: the descriptor
  * and the ioctls arrived together, so one guard covers them. */
 #ifndef IIO_BUFFER_DMABUF_ENQUEUE_IOCTL
 struct iio_dmabuf

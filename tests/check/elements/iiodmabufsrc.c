@@ -309,27 +309,6 @@ GST_START_TEST (test_32bit_storage)
 
 GST_END_TEST;
 
-/* A peer that offers a pool of dma-heap dma-bufs in the allocation query. */
-static GstPadProbeReturn
-offer_pool (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstQuery *q = GST_PAD_PROBE_INFO_QUERY (info);
-  GstBufferPool *pool = user_data;
-  GstStructure *config;
-  GstCaps *caps;
-  guint size;
-
-  if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
-    return GST_PAD_PROBE_OK;
-  gst_query_parse_allocation (q, &caps, NULL);
-  size = 1024 * 4 * 2;
-  config = gst_buffer_pool_get_config (pool);
-  gst_buffer_pool_config_set_params (config, caps, size, 6, 6);
-  fail_unless (gst_buffer_pool_set_config (pool, config));
-  gst_query_add_allocation_pool (q, pool, size, 6, 6);
-  return GST_PAD_PROBE_HANDLED;
-}
-
 GST_START_TEST (test_dmabuf_import)
 {
   GHashTable *offered =
@@ -346,8 +325,8 @@ GST_START_TEST (test_dmabuf_import)
 
   gst_harness_set_blocking_push_mode (h);
 
-  gst_pad_add_probe (
-      h->sinkpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, offer_pool, pool, NULL);
+  /* A peer that offers a pool of dma-heap dma-bufs. */
+  iiosim_offer_pool (h->sinkpad, pool, 1024 * 4 * 2, 6, 6);
   adc_free_run ();
   gst_harness_play (h);
   check_init (&c, 2, 4);

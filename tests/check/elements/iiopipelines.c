@@ -340,26 +340,6 @@ GST_START_TEST (test_muxer_like_window)
 
 GST_END_TEST;
 
-/* A peer that offers the given pool in the allocation query. */
-static GstPadProbeReturn
-offer_pool (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstQuery *q = GST_PAD_PROBE_INFO_QUERY (info);
-
-  GstBufferPool *pool = user_data;
-  GstStructure *config;
-  GstCaps *caps;
-
-  if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
-    return GST_PAD_PROBE_OK;
-  gst_query_parse_allocation (q, &caps, NULL);
-  config = gst_buffer_pool_get_config (pool);
-  gst_buffer_pool_config_set_params (config, caps, 256 * 8, 4, 8);
-  fail_unless (gst_buffer_pool_set_config (pool, config));
-  gst_query_add_allocation_pool (q, pool, 256 * 8, 4, 8);
-  return GST_PAD_PROBE_HANDLED;
-}
-
 static GstElement *
 import_pipeline (GstBufferPool *pool, guint64 timeout)
 {
@@ -372,8 +352,7 @@ import_pipeline (GstBufferPool *pool, guint64 timeout)
   GstElement *sink = by_name (pipe, "sink");
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
 
-  gst_pad_add_probe (
-      pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, offer_pool, pool, NULL);
+  iiosim_offer_pool (pad, pool, 256 * 8, 4, 8);
   gst_object_unref (pad);
   gst_object_unref (sink);
   g_free (desc);

@@ -428,6 +428,53 @@ heap_pool_acquire (GstBufferPool *bpool, GstBuffer **buffer,
       ->acquire_buffer (bpool, buffer, params);
 }
 
+typedef struct
+{
+  GstBufferPool *pool;
+  guint size, min, max;
+} Offer;
+
+static void
+offer_free (gpointer data)
+{
+  Offer *o = data;
+
+  gst_object_unref (o->pool);
+  g_free (o);
+}
+
+static GstPadProbeReturn
+offer_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstQuery *q = GST_PAD_PROBE_INFO_QUERY (info);
+  Offer *o = user_data;
+  GstStructure *config;
+  GstCaps *caps;
+
+  if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_allocation (q, &caps, NULL);
+  config = gst_buffer_pool_get_config (o->pool);
+  gst_buffer_pool_config_set_params (config, caps, o->size, o->min, o->max);
+  fail_unless (gst_buffer_pool_set_config (o->pool, config));
+  gst_query_add_allocation_pool (q, o->pool, o->size, o->min, o->max);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+void
+iiosim_offer_pool (
+    GstPad *pad, GstBufferPool *pool, guint size, guint min, guint max)
+{
+  Offer *o = g_new (Offer, 1);
+
+  o->pool = gst_object_ref (pool);
+  o->size = size;
+  o->min = min;
+  o->max = max;
+  gst_pad_add_probe (
+      pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, offer_probe, o, offer_free);
+}
+
 void
 iiosim_heap_pool_set_starved (GstBufferPool *pool, gboolean starved)
 {

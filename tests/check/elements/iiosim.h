@@ -83,6 +83,11 @@ guint iiosim_rss_kib (void);
  * made in @inodes (a GHashTable of guint64*) if not NULL. */
 GstBufferPool *iiosim_heap_pool_new (GHashTable *inodes);
 guint64 iiosim_dmabuf_inode (GstBuffer *buffer);
+/* Makes @pad answer the allocation query that reaches it with @pool,
+ * configured for the query's caps, @size, @min and @max (a peer that offers
+ * its pool). */
+void iiosim_offer_pool (
+    GstPad *pad, GstBufferPool *pool, guint size, guint min, guint max);
 /* While @starved, the pool gives no buffer (GST_FLOW_EOS), as if its
  * user held every one. */
 void iiosim_heap_pool_set_starved (GstBufferPool *pool, gboolean starved);
