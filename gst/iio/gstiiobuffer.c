@@ -74,9 +74,8 @@ gst_iio_dmabuf_ino_quark (void)
   return quark;
 }
 
-/* CLOCK_MONOTONIC in ns: the clock of fence timestamps. */
-static guint64
-now_ns (void)
+guint64
+gst_iio_now_ns (void)
 {
   struct timespec ts;
 
@@ -549,7 +548,7 @@ gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer, gsize bytes,
     gst_buffer_unref (buffer);
     return FALSE;
   }
-  now = now_ns ();
+  now = gst_iio_now_ns ();
   if (!enqueue_att (buf, att, fd, bytes, cyclic, error)) {
     gst_buffer_unref (buffer);
     return FALSE;

@@ -36,6 +36,9 @@ typedef enum {
   GST_IIO_WAIT_KICKED, /* gst_iio_buffer_kick() interrupted the wait */
 } GstIioWaitResult;
 
+/* CLOCK_MONOTONIC in ns: the clock of fence timestamps. */
+guint64 gst_iio_now_ns (void);
+
 /* Opens @devnode and gets the fd of its buffer @index (IIO_BUFFER_GET_FD).
  * Errors: GST_RESOURCE_ERROR_NOT_FOUND, _OPEN_READ/_OPEN_WRITE (EACCES and
  * others, with the errno text), _BUSY. */

@@ -809,18 +809,6 @@ gst_iio_dmabuf_sink_dequeue (
   g_return_val_if_reached (GST_FLOW_ERROR);
 }
 
-static GstClockTime
-gst_iio_dmabuf_sink_wait_time (GstIioDmabufSink *sink)
-{
-  GstClockTime timeout;
-
-  GST_OBJECT_LOCK (sink);
-  timeout =
-      sink->settings.timeout ? sink->settings.timeout : GST_CLOCK_TIME_NONE;
-  GST_OBJECT_UNLOCK (sink);
-  return timeout;
-}
-
 /* Counts @n blocks of @bytes in all as played (under the object lock). */
 static void
 gst_iio_dmabuf_sink_account (GstIioDmabufSink *sink, guint n, gsize bytes)
@@ -966,8 +954,9 @@ gst_iio_dmabuf_sink_play (GstIioDmabufSink *sink, GstBuffer *block, guint limit)
   if (ret == GST_FLOW_OK)
     gst_iio_dmabuf_sink_check_underrun (sink);
   while (ret == GST_FLOW_OK && gst_iio_buffer_n_queued (sink->buf) >= limit)
-    ret = gst_iio_dmabuf_sink_dequeue (
-        sink, gst_iio_dmabuf_sink_wait_time (sink), &done);
+    ret = gst_iio_dmabuf_sink_dequeue (sink,
+        gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings),
+        &done);
   if (ret != GST_FLOW_OK) {
     gst_buffer_unref (block);
     return ret;
@@ -1262,7 +1251,8 @@ static GstFlowReturn
 gst_iio_dmabuf_sink_rw_write (
     GstIioDmabufSink *sink, const guint8 *data, gsize size)
 {
-  GstClockTime timeout = gst_iio_dmabuf_sink_wait_time (sink);
+  GstClockTime timeout =
+      gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings);
   GstClockTime waited = 0, slice;
   GError *err = NULL;
   gsize n;
@@ -1353,7 +1343,8 @@ gst_iio_dmabuf_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 static GstFlowReturn
 gst_iio_dmabuf_sink_drain_rw (GstIioDmabufSink *sink)
 {
-  GstClockTime timeout = gst_iio_dmabuf_sink_wait_time (sink);
+  GstClockTime timeout =
+      gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings);
   gint64 deadline;
   GstFlowReturn ret;
 
@@ -1406,8 +1397,9 @@ gst_iio_dmabuf_sink_drain (GstIioDmabufSink *sink)
   if (sink->cyclic_queued)
     return gst_iio_dmabuf_sink_dequeue (sink, GST_CLOCK_TIME_NONE, &done);
   while (ret == GST_FLOW_OK && gst_iio_buffer_n_queued (sink->buf) > 0)
-    ret = gst_iio_dmabuf_sink_dequeue (
-        sink, gst_iio_dmabuf_sink_wait_time (sink), &done);
+    ret = gst_iio_dmabuf_sink_dequeue (sink,
+        gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings),
+        &done);
   GST_DEBUG_OBJECT (sink, "drained: %s", gst_flow_get_name (ret));
   return ret;
 }

@@ -690,17 +690,6 @@ gst_iio_dmabuf_src_acquire (GstIioDmabufSrc *src, GstBuffer **buffer)
   return GST_FLOW_OK;
 }
 
-static GstClockTime
-gst_iio_dmabuf_src_timeout (GstIioDmabufSrc *src)
-{
-  GstClockTime timeout;
-
-  GST_OBJECT_LOCK (src);
-  timeout = src->settings.timeout ? src->settings.timeout : GST_CLOCK_TIME_NONE;
-  GST_OBJECT_UNLOCK (src);
-  return timeout;
-}
-
 /* Nothing is in the kernel's queue and the pool has nothing free: waits,
  * no longer than the timeout, for downstream to let go of a buffer. Our
  * own pool kicks the wait when one comes back (src->waiting is set);
@@ -708,7 +697,8 @@ gst_iio_dmabuf_src_timeout (GstIioDmabufSrc *src)
 static GstFlowReturn
 gst_iio_dmabuf_src_wait_free (GstIioDmabufSrc *src, GstBuffer **buffer)
 {
-  GstClockTime timeout = gst_iio_dmabuf_src_timeout (src);
+  GstClockTime timeout =
+      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
   guint64 t0 = gst_iio_now_ns ();
   GstClockTime slice;
   GstFlowReturn ret;
@@ -974,7 +964,8 @@ static GstIioWaitResult
 gst_iio_dmabuf_src_wait_block (
     GstIioDmabufSrc *src, GstBuffer **out, gboolean *gone, GError **err)
 {
-  GstClockTime timeout = gst_iio_dmabuf_src_timeout (src);
+  GstClockTime timeout =
+      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
   GstClockTime waited = 0, slice = 0;
   GstIioWaitResult res = GST_IIO_WAIT_TIMEOUT;
 
@@ -1041,7 +1032,8 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
           return gst_iio_dmabuf_src_gone (src, "no transfer completes");
         GST_ELEMENT_ERROR (src, RESOURCE, READ,
             ("The IIO device delivered nothing for %" GST_TIME_FORMAT,
-                GST_TIME_ARGS (gst_iio_dmabuf_src_timeout (src))),
+                GST_TIME_ARGS (gst_iio_settings_wait_timeout (
+                    GST_ELEMENT (src), &src->settings))),
             ("device stalled or stopped; see the timeout property"));
         return GST_FLOW_ERROR;
       case GST_IIO_WAIT_ERROR:
@@ -1095,7 +1087,7 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
     return ret;
   gst_buffer_map (*out, &map, GST_MAP_WRITE);
   n = gst_iio_buffer_read (src->buf, map.data, src->block_bytes,
-      gst_iio_dmabuf_src_timeout (src), &err);
+      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings), &err);
   gst_buffer_unmap (*out, &map);
   if (n == (gssize)src->block_bytes) {
     GST_OBJECT_LOCK (src);

@@ -13,7 +13,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_iio_element_debug);
@@ -416,15 +415,6 @@ gst_iio_latency_clear (GstIioLatency *lat)
   lat->n = lat->pos = 0;
 }
 
-guint64
-gst_iio_now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (guint64)ts.tv_sec * GST_SECOND + ts.tv_nsec;
-}
-
 gboolean
 gst_iio_next_wait_slice (
     GstClockTime timeout, GstClockTime waited, GstClockTime *slice)
@@ -437,6 +427,17 @@ gst_iio_next_wait_slice (
     return FALSE;
   *slice = MIN (timeout - waited, GST_IIO_ALIVE_CHECK_INTERVAL);
   return TRUE;
+}
+
+GstClockTime
+gst_iio_settings_wait_timeout (GstElement *element, const GstIioSettings *s)
+{
+  GstClockTime timeout;
+
+  GST_OBJECT_LOCK (element);
+  timeout = s->timeout ? s->timeout : GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (element);
+  return timeout;
 }
 
 void

@@ -141,8 +141,6 @@ void gst_iio_latency_add (GstIioLatency *lat, gint64 ns);
 /* The @pct-th percentile of the window, 0 when empty. */
 guint64 gst_iio_latency_percentile (const GstIioLatency *lat, guint pct);
 void gst_iio_latency_clear (GstIioLatency *lat);
-/* CLOCK_MONOTONIC in ns: the clock of fence timestamps. */
-guint64 gst_iio_now_ns (void);
 
 /* Waits for a transfer are cut into slices of this, to look between them
  * whether the device is still there: after its removal none completes. */
@@ -204,6 +202,10 @@ void gst_iio_settings_install_some (
     GObjectClass *klass, GstIioDirection direction, guint64 props);
 void gst_iio_settings_init (GstIioSettings *settings);
 void gst_iio_settings_clear (GstIioSettings *settings);
+/* The "timeout" of @settings, which @element's object lock guards, as a
+ * wait's bound: GST_CLOCK_TIME_NONE for 0 (wait for ever). */
+GstClockTime gst_iio_settings_wait_timeout (
+    GstElement *element, const GstIioSettings *settings);
 /* FALSE when @prop_id is none of the shared ones. */
 gboolean gst_iio_settings_set_property (
     GstIioSettings *settings, guint prop_id, const GValue *value);
