@@ -1,5 +1,5 @@
-/* Data plane of one IIO buffer: buffer fd, dma-buf attachments, the queue of
- * transfers in the kernel, completion through the dma-fence, and fileio.
+/* The system calls of one IIO buffer: its fd, dma-buf attach and detach,
+ * enqueue, completion through the transfer's fence, and fileio.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -25,15 +25,13 @@
 GST_DEBUG_CATEGORY_STATIC (gst_iio_buffer_debug);
 #define GST_CAT_DEFAULT gst_iio_buffer_debug
 
-/* One dma-buf attached to the buffer. Owns a dup of the dma-buf fd (so the
- * dma-buf outlives its exporter's fd until detached) and the sync_file of
- * its pending transfer, if any. */
-typedef struct
+/* Owns a dup of the dma-buf fd and the sync_file of its pending transfer,
+ * if any. */
+struct _GstIioAttachment
 {
-  guint64 ino; /* identity of the dma-buf */
   gint fd;
   gint sync_fd;
-} GstIioAttachment;
+};
 
 struct _GstIioBuffer
 {
@@ -41,39 +39,11 @@ struct _GstIioBuffer
   gint fd;      /* owned: the buffer fd */
   gint wake_fd; /* owned: eventfd that interrupts waits */
   gboolean output;
-  gint flushing;         /* atomic */
-  gboolean no_sync_file; /* kernel cannot export fences: poll only */
-  GRecMutex attach_lock; /* guards attached: a pool may attach from
-                          * another thread (see gst_iio_buffer_attach) */
-  GHashTable *attached;  /* guint64 ino -> GstIioAttachment */
-  GQueue queued;         /* GstIioQueued, oldest first */
-  guint64 done_ns;       /* CLOCK_MONOTONIC when the last wait's fence
-                          * signalled; 0 when unknown */
-  guint64 prev_done_ns;  /* that of the transfer dequeued before, 0: none */
-  guint64 idle_ns;       /* how long the device had nothing queued before
-                          * the last dequeued transfer */
+  gint flushing;     /* atomic */
+  gint no_sync_file; /* atomic: the kernel cannot export fences */
 };
 
-/* A transfer in the kernel: the buffer, and its attachment so that waiting
- * for it needs no lookup. */
-typedef struct
-{
-  GstBuffer *buffer;
-  GstIioAttachment *att;
-  guint64 queued_ns; /* CLOCK_MONOTONIC just before the enqueue */
-} GstIioQueued;
-
 G_DEFINE_QUARK (gst - iio - buffer - error - quark, gst_iio_buffer_error);
-static GQuark
-gst_iio_dmabuf_ino_quark (void)
-{
-  static GQuark quark;
-
-  if (!quark)
-    quark = g_quark_from_static_string ("gst-iio-dmabuf-ino");
-  return quark;
-}
-
 guint64
 gst_iio_now_ns (void)
 {
@@ -112,17 +82,6 @@ ensure_debug (void)
   }
 }
 
-static void
-attachment_free (gpointer data)
-{
-  GstIioAttachment *att = data;
-
-  if (att->sync_fd >= 0)
-    close (att->sync_fd);
-  close (att->fd);
-  g_free (att);
-}
-
 GstIioBuffer *
 gst_iio_buffer_open (
     const gchar *devnode, guint index, gboolean output, GError **error)
@@ -159,10 +118,6 @@ gst_iio_buffer_open (
   buf->fd = idx;
   buf->output = output;
   buf->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  g_rec_mutex_init (&buf->attach_lock);
-  buf->attached = g_hash_table_new_full (
-      g_int64_hash, g_int64_equal, NULL, attachment_free);
-  g_queue_init (&buf->queued);
   if (buf->wake_fd < 0) {
     err = errno;
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
@@ -179,10 +134,6 @@ gst_iio_buffer_close (GstIioBuffer *buf)
 {
   if (!buf)
     return;
-  gst_iio_buffer_flush_queue (buf);
-  gst_iio_buffer_detach_all (buf);
-  g_hash_table_unref (buf->attached);
-  g_rec_mutex_clear (&buf->attach_lock);
   if (buf->wake_fd >= 0)
     close (buf->wake_fd);
   /* Closing the buffer fd detaches anything left. */
@@ -191,80 +142,24 @@ gst_iio_buffer_close (GstIioBuffer *buf)
   g_free (buf);
 }
 
-static gboolean
-dmabuf_ino (gint fd, guint64 *ino)
-{
-  struct stat st;
-
-  if (fstat (fd, &st) < 0)
-    return FALSE;
-  *ino = st.st_ino;
-  return TRUE;
-}
-
-static GstIioAttachment *
-lookup (GstIioBuffer *buf, gint dmabuf_fd)
+GstIioAttachment *
+gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
 {
   GstIioAttachment *att;
-  guint64 ino;
-
-  if (!dmabuf_ino (dmabuf_fd, &ino))
-    return NULL;
-  g_rec_mutex_lock (&buf->attach_lock);
-  att = g_hash_table_lookup (buf->attached, &ino);
-  g_rec_mutex_unlock (&buf->attach_lock);
-  return att;
-}
-
-/* The identity of a dma-buf memory's dma-buf, found once per GstMemory (its
- * fd never changes) and kept on it, so that the per-buffer path makes no
- * fstat(). */
-static gboolean
-memory_ino (GstMemory *mem, guint64 *ino, GError **error)
-{
-  guint64 *cached = gst_mini_object_get_qdata (
-      GST_MINI_OBJECT_CAST (mem), gst_iio_dmabuf_ino_quark ());
-  gint fd = gst_dmabuf_memory_get_fd (mem), err;
-
-  if (cached) {
-    *ino = *cached;
-    return TRUE;
-  }
-  if (!dmabuf_ino (fd, ino)) {
-    err = errno;
-    g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
-        "fstat of dma-buf fd %d: %s", fd, g_strerror (err));
-    return FALSE;
-  }
-  cached = g_new (guint64, 1);
-  *cached = *ino;
-  gst_mini_object_set_qdata (
-      GST_MINI_OBJECT_CAST (mem), gst_iio_dmabuf_ino_quark (), cached, g_free);
-  return TRUE;
-}
-
-/* Attaches the dma-buf @dmabuf_fd, of identity @ino, unless it is;
- * attach_lock held. */
-static GstIioAttachment *
-attach_ino_locked (
-    GstIioBuffer *buf, gint dmabuf_fd, guint64 ino, GError **error)
-{
-  GstIioAttachment *att = g_hash_table_lookup (buf->attached, &ino);
   gint fd, err;
 
-  if (att)
-    return att;
-
   if (ioctl (buf->fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &dmabuf_fd) < 0) {
+    gboolean unsupported;
+
     err = errno;
+    unsupported = err == EPERM || err == ENOTTY || err == EINVAL;
     g_set_error (error, GST_IIO_BUFFER_ERROR,
-        (err == EPERM || err == ENOTTY || err == EINVAL)
-            ? GST_IIO_BUFFER_ERROR_NOT_SUPPORTED
-            : code_from_errno (err),
+        unsupported ? GST_IIO_BUFFER_ERROR_NOT_SUPPORTED
+                    : code_from_errno (err),
         "Attaching a dma-buf to the IIO buffer failed: %s%s", g_strerror (err),
-        (err == EPERM || err == ENOTTY || err == EINVAL)
-            ? " (the buffer has no DMABUF support: it is not built on "
-              "industrialio-buffer-dma, or the kernel is older than 6.11)"
+        unsupported ? " (the buffer has no DMABUF support: it is not built on "
+                      "industrialio-buffer-dma, or the kernel is older than "
+                      "6.11)"
             : err == EBUSY ? " (the buffer is enabled in fileio mode)"
                            : "");
     return NULL;
@@ -277,110 +172,33 @@ attach_ino_locked (
         "dup of dma-buf fd: %s", g_strerror (err));
     return NULL;
   }
-  att = g_new0 (GstIioAttachment, 1);
-  att->ino = ino;
+  att = g_new (GstIioAttachment, 1);
   att->fd = fd;
   att->sync_fd = -1;
-  g_hash_table_insert (buf->attached, &att->ino, att);
-  GST_DEBUG (
-      "attached dma-buf fd %d (ino %" G_GUINT64_FORMAT ")", dmabuf_fd, ino);
+  GST_DEBUG ("attached dma-buf fd %d as %d", dmabuf_fd, fd);
   return att;
 }
 
-static GstIioAttachment *
-attach_ino (GstIioBuffer *buf, gint dmabuf_fd, guint64 ino, GError **error)
+void
+gst_iio_buffer_detach (GstIioBuffer *buf, GstIioAttachment *att)
 {
-  GstIioAttachment *att;
-
-  g_rec_mutex_lock (&buf->attach_lock);
-  att = attach_ino_locked (buf, dmabuf_fd, ino, error);
-  g_rec_mutex_unlock (&buf->attach_lock);
-  return att;
-}
-
-gboolean
-gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
-{
-  guint64 ino;
-  gint err;
-
-  if (!dmabuf_ino (dmabuf_fd, &ino)) {
-    err = errno;
-    g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
-        "fstat of dma-buf fd %d: %s", dmabuf_fd, g_strerror (err));
-    return FALSE;
-  }
-  return attach_ino (buf, dmabuf_fd, ino, error) != NULL;
-}
-
-gboolean
-gst_iio_buffer_attach_memory (GstIioBuffer *buf, GstMemory *mem, GError **error)
-{
-  guint64 ino;
-
-  g_return_val_if_fail (gst_is_dmabuf_memory (mem), FALSE);
-  return memory_ino (mem, &ino, error) &&
-      attach_ino (buf, gst_dmabuf_memory_get_fd (mem), ino, error) != NULL;
-}
-
-gboolean
-gst_iio_buffer_is_attached (GstIioBuffer *buf, gint dmabuf_fd)
-{
-  return lookup (buf, dmabuf_fd) != NULL;
-}
-
-guint
-gst_iio_buffer_n_attached (GstIioBuffer *buf)
-{
-  guint n;
-
-  g_rec_mutex_lock (&buf->attach_lock);
-  n = g_hash_table_size (buf->attached);
-  g_rec_mutex_unlock (&buf->attach_lock);
-  return n;
-}
-
-static gboolean
-detach_one (gpointer key, gpointer value, gpointer user_data)
-{
-  GstIioBuffer *buf = user_data;
-  GstIioAttachment *att = value;
-
   if (ioctl (buf->fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &att->fd) < 0)
-    GST_WARNING ("detach of dma-buf %" G_GUINT64_FORMAT ": %s", att->ino,
-        g_strerror (errno));
-  return TRUE;
+    GST_WARNING ("detach of dma-buf fd %d: %s", att->fd, g_strerror (errno));
+  if (att->sync_fd >= 0)
+    close (att->sync_fd);
+  close (att->fd);
+  g_free (att);
 }
 
-void
-gst_iio_buffer_lock_attach (GstIioBuffer *buf)
-{
-  g_rec_mutex_lock (&buf->attach_lock);
-}
-
-void
-gst_iio_buffer_unlock_attach (GstIioBuffer *buf)
-{
-  g_rec_mutex_unlock (&buf->attach_lock);
-}
-
-void
-gst_iio_buffer_detach_all (GstIioBuffer *buf)
-{
-  g_rec_mutex_lock (&buf->attach_lock);
-  g_hash_table_foreach_remove (buf->attached, detach_one, buf);
-  g_rec_mutex_unlock (&buf->attach_lock);
-}
-
-static gboolean
-enqueue_att (GstIioBuffer *buf, GstIioAttachment *att, gint dmabuf_fd,
-    gsize bytes, gboolean cyclic, GError **error)
+gboolean
+gst_iio_buffer_enqueue (GstIioBuffer *buf, GstIioAttachment *att, gsize bytes,
+    gboolean cyclic, GError **error)
 {
   struct iio_dmabuf req = { 0 };
   struct dma_buf_export_sync_file ex = { 0 };
   gint err;
 
-  req.fd = dmabuf_fd;
+  req.fd = att->fd;
   req.flags = cyclic ? IIO_BUFFER_DMABUF_CYCLIC : 0;
   req.bytes_used = bytes;
   while (ioctl (buf->fd, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req) < 0) {
@@ -398,33 +216,23 @@ enqueue_att (GstIioBuffer *buf, GstIioAttachment *att, gint dmabuf_fd,
    * good one. Once signalled, the dma-buf no longer yields the fence, so it
    * is taken now. The input transfer is a writer, the output one a reader. */
   GST_LOG ("queued %" G_GSIZE_FORMAT " bytes of dma-buf fd %d%s", bytes,
-      dmabuf_fd, cyclic ? " (cyclic)" : "");
+      att->fd, cyclic ? " (cyclic)" : "");
   if (att->sync_fd >= 0) {
     close (att->sync_fd);
     att->sync_fd = -1;
   }
-  if (!buf->no_sync_file) {
+  if (!g_atomic_int_get (&buf->no_sync_file)) {
     ex.flags = buf->output ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
-    if (ioctl (dmabuf_fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex) == 0) {
+    if (ioctl (att->fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex) == 0) {
       att->sync_fd = ex.fd;
     } else {
       GST_WARNING ("cannot export the transfer's fence (%s): completion by "
                    "poll only, failed transfers go unnoticed",
           g_strerror (errno));
-      buf->no_sync_file = TRUE;
+      g_atomic_int_set (&buf->no_sync_file, 1);
     }
   }
   return TRUE;
-}
-
-gboolean
-gst_iio_buffer_enqueue (GstIioBuffer *buf, gint dmabuf_fd, gsize bytes,
-    gboolean cyclic, GError **error)
-{
-  GstIioAttachment *att = lookup (buf, dmabuf_fd);
-
-  g_return_val_if_fail (att != NULL, FALSE);
-  return enqueue_att (buf, att, dmabuf_fd, bytes, cyclic, error);
 }
 
 static GstIioWaitResult
@@ -473,17 +281,17 @@ poll_one (GstIioBuffer *buf, gint fd, short events, GstClockTime timeout,
   }
 }
 
-static GstIioWaitResult
-wait_att (GstIioBuffer *buf, GstIioAttachment *att, gint dmabuf_fd,
-    GstClockTime timeout, GError **error)
+GstIioWaitResult
+gst_iio_buffer_wait (GstIioBuffer *buf, GstIioAttachment *att,
+    GstClockTime timeout, guint64 *done_ns, GError **error)
 {
   struct sync_file_info info = { 0 };
   GstIioWaitResult res;
 
-  buf->done_ns = 0;
-  if (!att || att->sync_fd < 0)
+  *done_ns = 0;
+  if (att->sync_fd < 0)
     return poll_one (
-        buf, dmabuf_fd, buf->output ? POLLOUT : POLLIN, timeout, error);
+        buf, att->fd, buf->output ? POLLOUT : POLLIN, timeout, error);
 
   res = poll_one (buf, att->sync_fd, POLLIN, timeout, error);
   if (res != GST_IIO_WAIT_OK)
@@ -500,7 +308,7 @@ wait_att (GstIioBuffer *buf, GstIioAttachment *att, gint dmabuf_fd,
       /* A transfer that completed before its fence was exported left only
        * the kernel's signalled stub, whose timestamp is from boot. */
       if (strcmp (fence.driver_name, "stub") != 0)
-        buf->done_ns = fence.timestamp_ns;
+        *done_ns = fence.timestamp_ns;
     } else {
       memset (&info, 0, sizeof (info));
       if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) < 0)
@@ -515,113 +323,6 @@ wait_att (GstIioBuffer *buf, GstIioAttachment *att, gint dmabuf_fd,
   close (att->sync_fd);
   att->sync_fd = -1;
   return res;
-}
-
-GstIioWaitResult
-gst_iio_buffer_wait (
-    GstIioBuffer *buf, gint dmabuf_fd, GstClockTime timeout, GError **error)
-{
-  return wait_att (buf, lookup (buf, dmabuf_fd), dmabuf_fd, timeout, error);
-}
-
-gboolean
-gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer, gsize bytes,
-    gboolean cyclic, GError **error)
-{
-  GstMemory *mem = gst_buffer_n_memory (buffer) == 1
-      ? gst_buffer_peek_memory (buffer, 0)
-      : NULL;
-  GstIioQueued *q;
-  GstIioAttachment *att;
-  guint64 ino, now;
-  gint fd;
-
-  if (!mem || !gst_is_dmabuf_memory (mem)) {
-    g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_INVALID,
-        "Buffer %p is not a single dma-buf memory", buffer);
-    gst_buffer_unref (buffer);
-    return FALSE;
-  }
-  fd = gst_dmabuf_memory_get_fd (mem);
-  if (!memory_ino (mem, &ino, error) ||
-      !(att = attach_ino (buf, fd, ino, error))) {
-    gst_buffer_unref (buffer);
-    return FALSE;
-  }
-  now = gst_iio_now_ns ();
-  if (!enqueue_att (buf, att, fd, bytes, cyclic, error)) {
-    gst_buffer_unref (buffer);
-    return FALSE;
-  }
-  q = g_new (GstIioQueued, 1);
-  q->buffer = buffer;
-  q->att = att;
-  q->queued_ns = now;
-  g_queue_push_tail (&buf->queued, q);
-  return TRUE;
-}
-
-GstIioWaitResult
-gst_iio_buffer_dequeue (
-    GstIioBuffer *buf, GstClockTime timeout, GstBuffer **buffer, GError **error)
-{
-  GstIioQueued *head = g_queue_peek_head (&buf->queued);
-  GstIioWaitResult res;
-
-  *buffer = NULL;
-  if (!head) {
-    g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_FAILED,
-        "No transfer queued");
-    return GST_IIO_WAIT_ERROR;
-  }
-  res = wait_att (buf, head->att,
-      gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (head->buffer, 0)),
-      timeout, error);
-  if (res == GST_IIO_WAIT_OK || res == GST_IIO_WAIT_ERROR) {
-    g_queue_pop_head (&buf->queued);
-    /* Transfers run in order: this one could start when the one before
-     * completed, or when it was queued, whichever came last. Queued later:
-     * the device had nothing to do in between. */
-    buf->idle_ns =
-        buf->prev_done_ns && buf->done_ns && head->queued_ns > buf->prev_done_ns
-        ? head->queued_ns - buf->prev_done_ns
-        : 0;
-    buf->prev_done_ns = buf->done_ns;
-    *buffer = head->buffer;
-    g_free (head);
-  }
-  return res;
-}
-
-guint64
-gst_iio_buffer_idle_ns (GstIioBuffer *buf)
-{
-  return buf->idle_ns;
-}
-
-guint64
-gst_iio_buffer_done_ns (GstIioBuffer *buf)
-{
-  return buf->done_ns;
-}
-
-guint
-gst_iio_buffer_n_queued (GstIioBuffer *buf)
-{
-  return buf->queued.length;
-}
-
-void
-gst_iio_buffer_flush_queue (GstIioBuffer *buf)
-{
-  GstIioQueued *q;
-
-  buf->prev_done_ns = buf->idle_ns = 0;
-
-  while ((q = g_queue_pop_head (&buf->queued))) {
-    gst_buffer_unref (q->buffer);
-    g_free (q);
-  }
 }
 
 static gssize

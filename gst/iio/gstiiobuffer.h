@@ -1,8 +1,7 @@
 /* Data plane of one IIO buffer: its fd, the dma-bufs attached to it,
  * enqueueing and awaiting transfers, and read()/write() for the fileio path.
- * Knows nothing of GStreamer elements; every call but set_flushing(),
- * kick() and the attach calls (a pool attaches its dma-bufs as it allocates
- * them, in its user's thread) is made from one streaming thread at a time.
+ * The system calls alone: which transfer goes when, and when a dma-buf may
+ * be attached, is the queue's (gstiioqueue.h). Knows nothing of elements.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -47,57 +46,30 @@ GstIioBuffer *gst_iio_buffer_open (
 /* Detaches every dma-buf and closes every fd this object owns. */
 void gst_iio_buffer_close (GstIioBuffer *buf);
 
-/* Attaches a dma-buf, once: a dma-buf already attached (same dma-buf,
- * whatever the fd) is a no-op. The buffer keeps its own dup of the fd until
- * it is detached. A buffer without DMABUF support (EPERM in 6.12; ENOTTY or
- * EINVAL before 6.11) gives GST_IIO_BUFFER_ERROR_NOT_SUPPORTED; EBUSY
- * (enabled in fileio mode) _BUSY; others _FAILED. */
-gboolean gst_iio_buffer_attach (
+/* One dma-buf attached to the buffer: the buffer's own dup of its fd (so
+ * the dma-buf outlives its exporter's fd until detached) and the fence of
+ * its pending transfer. Owned by the buffer from attach() to detach(). */
+typedef struct _GstIioAttachment GstIioAttachment;
+
+/* Attaches the dma-buf @dmabuf_fd (IIO_BUFFER_DMABUF_ATTACH_IOCTL). A
+ * buffer without DMABUF support (EPERM in 6.12; ENOTTY or EINVAL before
+ * 6.11) gives GST_IIO_BUFFER_ERROR_NOT_SUPPORTED; EBUSY (enabled in fileio
+ * mode) _BUSY; others _FAILED. Thread-safe; see gstiioqueue.h for when an
+ * attach is safe at all. */
+GstIioAttachment *gst_iio_buffer_attach (
     GstIioBuffer *buf, gint dmabuf_fd, GError **error);
-/* The same for a dma-buf GstMemory, whose identity is looked up once and
- * kept on the memory: the per-buffer path. */
-gboolean gst_iio_buffer_attach_memory (
-    GstIioBuffer *buf, GstMemory *mem, GError **error);
-gboolean gst_iio_buffer_is_attached (GstIioBuffer *buf, gint dmabuf_fd);
-guint gst_iio_buffer_n_attached (GstIioBuffer *buf);
-void gst_iio_buffer_detach_all (GstIioBuffer *buf);
-/* Holds off attaches from other threads (recursive: this thread may
- * attach). Hold it while transfers are queued on a disabled buffer until it
- * is enabled: in 6.12 an attach then drops the transfers queued so far
- * (industrialio-buffer-dma resets its incoming list), and they never
- * complete. */
-void gst_iio_buffer_lock_attach (GstIioBuffer *buf);
-void gst_iio_buffer_unlock_attach (GstIioBuffer *buf);
+/* Detaches it and closes its fds. Not while its transfer is queued. */
+void gst_iio_buffer_detach (GstIioBuffer *buf, GstIioAttachment *att);
 
-/* Queues a transfer of @bytes of an attached dma-buf. */
-gboolean gst_iio_buffer_enqueue (GstIioBuffer *buf, gint dmabuf_fd, gsize bytes,
-    gboolean cyclic, GError **error);
-/* Waits until the last transfer queued on @dmabuf_fd is complete. A
- * transfer the kernel failed or aborted gives GST_IIO_WAIT_ERROR. */
-GstIioWaitResult gst_iio_buffer_wait (
-    GstIioBuffer *buf, gint dmabuf_fd, GstClockTime timeout, GError **error);
-
-/* The queue of GstBuffers in the kernel, oldest first: each holds one
- * attached dma-buf memory. queue_buffer() attaches (once) and enqueues the
- * buffer's dma-buf and keeps the GstBuffer (takes the ref) until
- * dequeue() has seen its transfer complete and hands it back (the ref goes
- * to the caller). On GST_IIO_WAIT_ERROR the failed buffer is handed back
- * too, for the caller to drop or report. */
-gboolean gst_iio_buffer_queue_buffer (GstIioBuffer *buf, GstBuffer *buffer,
+/* Queues a transfer of @bytes of @att's dma-buf and keeps its fence. */
+gboolean gst_iio_buffer_enqueue (GstIioBuffer *buf, GstIioAttachment *att,
     gsize bytes, gboolean cyclic, GError **error);
-GstIioWaitResult gst_iio_buffer_dequeue (GstIioBuffer *buf,
-    GstClockTime timeout, GstBuffer **buffer, GError **error);
-guint gst_iio_buffer_n_queued (GstIioBuffer *buf);
-/* When the transfer of the last gst_iio_buffer_wait()/dequeue() completed
- * (CLOCK_MONOTONIC ns, from its fence), or 0 when the kernel did not say. */
-guint64 gst_iio_buffer_done_ns (GstIioBuffer *buf);
-/* How long the device had nothing queued before the transfer of the last
- * dequeue() started (ns): from the completion of the one before it to its
- * own enqueue, when that came later; 0 when it was queued in time or a
- * time is unknown. A converter that runs on meanwhile loses those samples. */
-guint64 gst_iio_buffer_idle_ns (GstIioBuffer *buf);
-/* Drops every queued GstBuffer (after the device was disabled). */
-void gst_iio_buffer_flush_queue (GstIioBuffer *buf);
+/* Waits at most @timeout for the last transfer queued on @att. A transfer
+ * the kernel failed or aborted gives GST_IIO_WAIT_ERROR with
+ * GST_IIO_BUFFER_ERROR_TRANSFER. @done_ns: when it completed
+ * (CLOCK_MONOTONIC, from its fence), 0 when the kernel did not say. */
+GstIioWaitResult gst_iio_buffer_wait (GstIioBuffer *buf, GstIioAttachment *att,
+    GstClockTime timeout, guint64 *done_ns, GError **error);
 
 /* fileio: waits (interruptibly) until the buffer is readable/writable and
  * moves up to @size bytes; returns the count, 0 when flushing, -1 on error. */

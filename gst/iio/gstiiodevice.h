@@ -115,11 +115,17 @@ gdouble gst_iio_device_get_sampling_frequency (GstIioDevice *dev);
 gboolean gst_iio_device_set_sampling_frequency (
     GstIioDevice *dev, gdouble hz, GError **error);
 
-/* bufferN/length in scans, and bufferN/enable. */
+/* bufferN/length in scans, and bufferN/enable ("buffer/" before Linux
+ * 5.11: the buffer's directory is found at open). */
 gboolean gst_iio_device_set_buffer_length (
     GstIioDevice *dev, guint scans, GError **error);
 gboolean gst_iio_device_set_buffer_enabled (
     GstIioDevice *dev, gboolean enabled, GError **error);
+/* Whether bufferN/enable reads 1: FALSE too when the device is gone. */
+gboolean gst_iio_device_get_buffer_enabled (GstIioDevice *dev);
+/* Reads an attribute of the buffer's directory ("data_available"). */
+gchar *gst_iio_device_read_buffer_attr (
+    GstIioDevice *dev, const gchar *name, GError **error);
 
 G_END_DECLS
 

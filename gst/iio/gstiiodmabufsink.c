@@ -83,7 +83,7 @@
 #include "config.h"
 #endif
 
-#include "gstiiodmabufsink.h"
+#include "gstiiodmabufsinkprivate.h"
 #include "gstiiocaps.h"
 #include "gstiiodmabufpool.h"
 
@@ -91,67 +91,13 @@
 
 #include <gst/allocators/allocators.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_iio_dmabuf_sink_debug);
+GST_DEBUG_CATEGORY (gst_iio_dmabuf_sink_debug);
 #define GST_CAT_DEFAULT gst_iio_dmabuf_sink_debug
 
 enum {
   PROP_CURRENT_IO_MODE = GST_IIO_PROP_LAST,
   PROP_STATS,
   PROP_CYCLIC,
-};
-
-/* Audio sources write 1024 samples a buffer by default (audiotestsrc): the
- * buffers of the pool we offer must hold that much. */
-#define MIN_PROPOSED_SAMPLES 1024
-
-struct _GstIioDmabufSink
-{
-  GstBaseSink parent;
-
-  /* properties; the object lock guards them */
-  GstIioSettings settings;
-  gboolean cyclic;
-
-  /* READY and up */
-  GstIioDevice *dev;
-  GstIioBuffer *buf;
-  guint scan_bytes;
-
-  /* PAUSED and up */
-  GstIioDmabufProbe dmabuf; /* DMABUF on the buffer, and its allocator */
-  GstIioIoMode mode;        /* in use; AUTO until decided */
-  gsize block_bytes;        /* our dma-bufs and fileio blocks; 0 until known */
-  GstBufferPool *copy_pool; /* our dma-bufs that copies go into */
-  GstBufferPool *proposed;  /* the pool last offered upstream */
-  GstAllocator *proposed_mem; /* its allocator: its buffers' memory */
-  GstCaps *refused;           /* caps last refused (one error each) */
-  gint caps_warned;           /* atomic: a caps query left nothing */
-  gboolean prepared;          /* object lock: between prepare and release */
-  GstBufferPool *limit_pool;  /* the upstream pool limit_max is about */
-  guint limit_max;            /* its max-buffers */
-
-  /* streaming thread */
-  gboolean streaming; /* the IIO buffer is enabled */
-  GQueue held;        /* before that: attached, waiting to be queued */
-  gboolean in_underrun;
-  guint healthy;    /* blocks in a row that found others queued */
-  gboolean resumed; /* the next buffer follows a pause: no underrun */
-  gboolean cyclic_queued;
-  gboolean cyclic_warned;
-  gboolean partial_warned;
-  gboolean attach_warned;
-  gsize rw_fill;  /* rw: bytes in the fileio block being written */
-  gchar *rw_idle; /* rw: data_available when every block is free */
-  gint flushing;  /* atomic: between unlock() and unlock_stop() */
-
-  /* stats, object lock */
-  guint64 n_played;
-  guint64 n_bytes;
-  guint64 n_copies;
-  guint64 n_underruns;
-  guint64 n_dropped;
-  guint64 n_failed;
-  GstIioLatency enqueue_latency; /* render() entered -> block queued */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -253,7 +199,6 @@ static void
 gst_iio_dmabuf_sink_init (GstIioDmabufSink *sink)
 {
   gst_iio_settings_init (&sink->settings);
-  g_queue_init (&sink->held);
   /* The device's sample clock paces playback. */
   gst_base_sink_set_sync (GST_BASE_SINK (sink), FALSE);
   /* A last-sample ref would keep one more buffer from going back upstream
@@ -278,7 +223,7 @@ gst_iio_dmabuf_sink_stats (GstIioDmabufSink *sink)
       sink->n_copies, "underruns", G_TYPE_UINT64, sink->n_underruns, "dropped",
       G_TYPE_UINT64, sink->n_dropped, "blocks-failed", G_TYPE_UINT64,
       sink->n_failed, "dmabufs-attached", G_TYPE_UINT,
-      sink->buf ? gst_iio_buffer_n_attached (sink->buf) : 0, "io-mode",
+      sink->queue ? gst_iio_queue_n_attached (sink->queue) : 0, "io-mode",
       G_TYPE_STRING, gst_iio_io_mode_nick (sink->mode),
       "enqueue-latency-p50-ns", G_TYPE_UINT64,
       gst_iio_latency_percentile (&sink->enqueue_latency, 50),
@@ -293,7 +238,9 @@ gst_iio_dmabuf_sink_set_property (
   GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (object);
 
   GST_OBJECT_LOCK (sink);
-  if (prop_id == PROP_CYCLIC)
+  if (!gst_iio_settings_may_set (GST_ELEMENT (sink), prop_id, pspec))
+    ; /* kept: logged */
+  else if (prop_id == PROP_CYCLIC)
     sink->cyclic = g_value_get_boolean (value);
   else if (!gst_iio_settings_set_property (&sink->settings, prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -328,6 +275,13 @@ gst_iio_dmabuf_sink_get_property (
 static void
 gst_iio_dmabuf_sink_close (GstIioDmabufSink *sink)
 {
+  GstIioQueue *queue;
+
+  /* "stats" reads the queue under the object lock, from any thread. */
+  GST_OBJECT_LOCK (sink);
+  queue = g_steal_pointer (&sink->queue);
+  GST_OBJECT_UNLOCK (sink);
+  gst_iio_queue_close (queue);
   g_clear_pointer (&sink->buf, gst_iio_buffer_close);
   g_clear_pointer (&sink->dev, gst_iio_device_free);
   GST_OBJECT_LOCK (sink);
@@ -347,6 +301,9 @@ gst_iio_dmabuf_sink_open (GstIioDmabufSink *sink)
     return FALSE;
   }
   sink->scan_bytes = gst_iio_device_get_scan_size (sink->dev);
+  GST_OBJECT_LOCK (sink);
+  sink->queue = gst_iio_queue_new (sink->dev, sink->buf);
+  GST_OBJECT_UNLOCK (sink);
   GST_INFO_OBJECT (sink, "opened %s (%s), buffer %u, %u bytes per scan",
       gst_iio_device_get_name (sink->dev), gst_iio_device_get_id (sink->dev),
       sink->settings.buffer_index, sink->scan_bytes);
@@ -467,9 +424,8 @@ gst_iio_dmabuf_sink_halt (GstIioDmabufSink *sink)
   sink->in_underrun = FALSE;
   sink->rw_fill = 0;
   g_clear_pointer (&sink->rw_idle, g_free);
-  if (sink->buf)
-    gst_iio_buffer_flush_queue (sink->buf);
-  g_queue_clear_full (&sink->held, (GDestroyNotify)gst_buffer_unref);
+  if (sink->queue)
+    gst_iio_queue_stop (sink->queue);
 }
 
 /* PAUSED->READY, the streaming thread stopped: the device stops, every
@@ -478,8 +434,8 @@ static void
 gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink)
 {
   gst_iio_dmabuf_sink_halt (sink);
-  if (sink->buf)
-    gst_iio_buffer_detach_all (sink->buf);
+  if (sink->queue)
+    gst_iio_queue_reset (sink->queue);
   if (sink->copy_pool) {
     gst_buffer_pool_set_active (sink->copy_pool, FALSE);
     gst_clear_object (&sink->copy_pool);
@@ -618,7 +574,7 @@ gst_iio_dmabuf_sink_proposed_alloc (GstMemory *mem, gpointer data)
   GstIioDmabufSink *sink = data;
   GError *err = NULL;
 
-  if (!gst_iio_buffer_attach_memory (sink->buf, mem, &err)) {
+  if (!gst_iio_queue_attach (sink->queue, mem, &err)) {
     GST_DEBUG_OBJECT (sink, "attach at allocation: %s", err->message);
     g_clear_error (&err);
   }
@@ -708,8 +664,8 @@ gst_iio_dmabuf_sink_unlock (GstBaseSink *bsink)
   GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
 
   g_atomic_int_set (&sink->flushing, TRUE);
-  if (sink->buf)
-    gst_iio_buffer_set_flushing (sink->buf, TRUE);
+  if (sink->queue)
+    gst_iio_queue_set_flushing (sink->queue, TRUE);
   return TRUE;
 }
 
@@ -719,14 +675,14 @@ gst_iio_dmabuf_sink_unlock_stop (GstBaseSink *bsink)
   GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
 
   g_atomic_int_set (&sink->flushing, FALSE);
-  if (sink->buf)
-    gst_iio_buffer_set_flushing (sink->buf, FALSE);
+  if (sink->queue)
+    gst_iio_queue_set_flushing (sink->queue, FALSE);
   return TRUE;
 }
 
 /* The device was removed (or someone else disabled its buffer): what was
  * queued is aborted, and a transfer queued after that never completes. */
-static GstFlowReturn
+GstFlowReturn
 gst_iio_dmabuf_sink_gone (GstIioDmabufSink *sink, const gchar *detail)
 {
   GST_ELEMENT_ERROR (sink, RESOURCE, NOT_FOUND,
@@ -738,7 +694,7 @@ gst_iio_dmabuf_sink_gone (GstIioDmabufSink *sink, const gchar *detail)
   return GST_FLOW_ERROR;
 }
 
-static GstFlowReturn
+GstFlowReturn
 gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
 {
   GST_ELEMENT_ERROR (sink, RESOURCE, WRITE,
@@ -748,270 +704,8 @@ gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
   return GST_FLOW_ERROR;
 }
 
-/* Takes the oldest queued block back once the device has read it, waiting
- * at most @timeout (0: not at all, GST_FLOW_OK and nothing taken when it is
- * still in flight: @done says whether one was taken). */
-static GstFlowReturn
-gst_iio_dmabuf_sink_dequeue (
-    GstIioDmabufSink *sink, GstClockTime timeout, gboolean *done)
-{
-  GstBuffer *buffer = NULL;
-  GError *err = NULL;
-  GstClockTime waited = 0, slice = 0;
-  GstIioWaitResult res;
-
-  *done = FALSE;
-  for (;;) {
-    if (timeout != 0 && !gst_iio_next_wait_slice (timeout, waited, &slice))
-      return gst_iio_dmabuf_sink_timed_out (sink, timeout);
-    res = gst_iio_buffer_dequeue (sink->buf, slice, &buffer, &err);
-    if (res == GST_IIO_WAIT_KICKED)
-      continue; /* nobody kicks the sink's buffer */
-    if (res != GST_IIO_WAIT_TIMEOUT)
-      break;
-    if (timeout == 0)
-      return GST_FLOW_OK;
-    if (!gst_iio_buffer_still_enabled (sink->dev, sink->settings.buffer_index))
-      return gst_iio_dmabuf_sink_gone (sink, "the buffer is disabled");
-    waited += slice;
-  }
-
-  switch (res) {
-    case GST_IIO_WAIT_OK:
-      gst_buffer_unref (buffer);
-      *done = TRUE;
-      return GST_FLOW_OK;
-    case GST_IIO_WAIT_FLUSHING:
-      return GST_FLOW_FLUSHING;
-    case GST_IIO_WAIT_ERROR:
-      if (!buffer) {
-        GST_IIO_POST_ERROR (sink, err);
-        return GST_FLOW_ERROR;
-      }
-      if (!gst_iio_buffer_still_enabled (
-              sink->dev, sink->settings.buffer_index)) {
-        gst_iio_dmabuf_sink_gone (sink, err->message);
-        g_error_free (err);
-        gst_buffer_unref (buffer);
-        return GST_FLOW_ERROR;
-      }
-      /* A failed block: its samples did not play; the stream goes on. */
-      GST_OBJECT_LOCK (sink);
-      sink->n_failed++;
-      GST_OBJECT_UNLOCK (sink);
-      GST_IIO_POST_WARNING (sink, err);
-      gst_buffer_unref (buffer);
-      *done = TRUE;
-      return GST_FLOW_OK;
-    default:
-      break;
-  }
-  g_return_val_if_reached (GST_FLOW_ERROR);
-}
-
-/* Counts @n blocks of @bytes in all as played (under the object lock). */
-static void
-gst_iio_dmabuf_sink_account (GstIioDmabufSink *sink, guint n, gsize bytes)
-{
-  GST_OBJECT_LOCK (sink);
-  sink->n_played += n;
-  sink->n_bytes += bytes;
-  GST_OBJECT_UNLOCK (sink);
-}
-
-/* Queues every held block, then enables the buffer: in 6.12 attaching a
- * dma-buf to a disabled buffer drops the transfers already queued on it
- * (they never complete), so all were attached as they came, none queued. */
-static GstFlowReturn
-gst_iio_dmabuf_sink_start_device (GstIioDmabufSink *sink, gboolean cyclic)
-{
-  GstBuffer *block;
-  GError *err = NULL;
-  GQueue refs = G_QUEUE_INIT;
-  gsize bytes, total = 0;
-  guint n = 0;
-  gboolean enabled;
-
-  /* No attach from upstream's thread (the pool we offered) until the
-   * device runs. Under the attach lock no other lock is taken: no buffer
-   * goes back to that pool (our refs are dropped after it), as its
-   * allocation holds the pool's lock while it attaches; no object lock, as
-   * "stats" asks for the attached count under it. */
-  gst_iio_buffer_lock_attach (sink->buf);
-  while ((block = g_queue_pop_head (&sink->held))) {
-    g_queue_push_tail (&refs, gst_buffer_ref (block));
-    bytes = gst_buffer_get_size (block);
-    if (!gst_iio_buffer_queue_buffer (sink->buf, block, bytes, cyclic, &err))
-      break;
-    n++;
-    total += bytes;
-  }
-  /* Enable even after a failure: blocks left queued on a buffer that never
-   * runs would stay in the kernel and play at its next enable. */
-  enabled =
-      gst_iio_device_set_buffer_enabled (sink->dev, TRUE, err ? NULL : &err);
-  gst_iio_buffer_unlock_attach (sink->buf);
-  g_queue_clear_full (&refs, (GDestroyNotify)gst_buffer_unref);
-  /* Counted after the attach lock is let go: "stats" takes the object
-   * lock first, then the attach lock. */
-  gst_iio_dmabuf_sink_account (sink, n, total);
-  if (!enabled) {
-    GST_IIO_POST_ERROR (sink, err);
-    return GST_FLOW_ERROR;
-  }
-  sink->streaming = TRUE;
-  sink->resumed = FALSE;
-  if (err) {
-    GST_IIO_POST_ERROR (sink, err);
-    return GST_FLOW_ERROR;
-  }
-  GST_INFO_OBJECT (sink, "device started with %u blocks queued%s",
-      gst_iio_buffer_n_queued (sink->buf), cyclic ? " (cyclic)" : "");
-  return GST_FLOW_OK;
-}
-
-/* How many blocks may be in flight for a buffer like @buffer. An upstream
- * pool with a limit gets one of its buffers back while we hold the rest, or
- * it could wait for ever for one while we wait for the next buffer. */
-static guint
-gst_iio_dmabuf_sink_limit (GstIioDmabufSink *sink, GstBuffer *buffer)
-{
-  GstBufferPool *pool = buffer->pool;
-
-  if (!pool || pool == sink->proposed || pool == sink->copy_pool)
-    return sink->settings.n_buffers;
-  if (pool != sink->limit_pool) {
-    GstStructure *config = gst_buffer_pool_get_config (pool);
-    guint min;
-
-    sink->limit_max = 0;
-    gst_buffer_pool_config_get_params (
-        config, NULL, NULL, &min, &sink->limit_max);
-    gst_structure_free (config);
-    gst_object_replace ((GstObject **)&sink->limit_pool, GST_OBJECT (pool));
-    GST_DEBUG_OBJECT (sink, "upstream pool %" GST_PTR_FORMAT " max %u", pool,
-        sink->limit_max);
-  }
-  if (sink->limit_max == 0)
-    return sink->settings.n_buffers;
-  return CLAMP (sink->limit_max - 1, 1, sink->settings.n_buffers);
-}
-
-/* Counts an underrun when the device has played everything we queued before
- * this block came; one warning per run of them. A run ends when a queue's
- * worth of blocks (n-buffers) in a row found blocks still queued. */
-static void
-gst_iio_dmabuf_sink_check_underrun (GstIioDmabufSink *sink)
-{
-  gboolean dry = gst_iio_buffer_n_queued (sink->buf) == 0 && !sink->resumed;
-
-  sink->resumed = FALSE;
-  if (!dry) {
-    if (sink->in_underrun && ++sink->healthy >= sink->settings.n_buffers)
-      sink->in_underrun = FALSE;
-    return;
-  }
-  sink->healthy = 0;
-  GST_OBJECT_LOCK (sink);
-  sink->n_underruns++;
-  GST_OBJECT_UNLOCK (sink);
-  if (!sink->in_underrun)
-    GST_ELEMENT_WARNING (sink, RESOURCE, WRITE,
-        ("Underrun: the IIO device played every queued block before the "
-         "next one came"),
-        ("upstream is slower than the device; raise n-buffers or make "
-         "upstream faster"));
-  sink->in_underrun = TRUE;
-}
-
-/* Plays one dma-buf block (transfer full): held and attached until the
- * device starts, queued after that, with at most @limit in flight. */
-static GstFlowReturn
-gst_iio_dmabuf_sink_play (GstIioDmabufSink *sink, GstBuffer *block, guint limit)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-  GError *err = NULL;
-  gsize bytes = gst_buffer_get_size (block);
-  gboolean done = TRUE;
-
-  if (!sink->streaming) {
-    /* Nothing is queued yet: attaching is safe now. */
-    if (!gst_iio_buffer_attach_memory (
-            sink->buf, gst_buffer_peek_memory (block, 0), &err)) {
-      gst_buffer_unref (block);
-      GST_IIO_POST_ERROR (sink, err);
-      return GST_FLOW_ERROR;
-    }
-    g_queue_push_tail (&sink->held, block);
-    if (g_queue_get_length (&sink->held) >= limit)
-      return gst_iio_dmabuf_sink_start_device (sink, FALSE);
-    return GST_FLOW_OK;
-  }
-
-  /* Let go of what the device has read, at once, then look at the queue. */
-  while (ret == GST_FLOW_OK && done && gst_iio_buffer_n_queued (sink->buf))
-    ret = gst_iio_dmabuf_sink_dequeue (sink, 0, &done);
-  if (ret == GST_FLOW_OK)
-    gst_iio_dmabuf_sink_check_underrun (sink);
-  while (ret == GST_FLOW_OK && gst_iio_buffer_n_queued (sink->buf) >= limit)
-    ret = gst_iio_dmabuf_sink_dequeue (sink,
-        gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings),
-        &done);
-  if (ret != GST_FLOW_OK) {
-    gst_buffer_unref (block);
-    return ret;
-  }
-  if (!gst_iio_buffer_queue_buffer (sink->buf, block, bytes, FALSE, &err)) {
-    GST_IIO_POST_ERROR (sink, err);
-    return GST_FLOW_ERROR;
-  }
-  gst_iio_dmabuf_sink_account (sink, 1, bytes);
-  return GST_FLOW_OK;
-}
-
-/* A buffer the device can read as it is: one dma-buf, from its first byte,
- * of whole scans. */
-static gboolean
-gst_iio_dmabuf_sink_is_playable (GstIioDmabufSink *sink, GstBuffer *buffer)
-{
-  GstMemory *mem;
-  gsize offset, size;
-
-  if (gst_buffer_n_memory (buffer) != 1)
-    return FALSE;
-  mem = gst_buffer_peek_memory (buffer, 0);
-  if (!gst_is_dmabuf_memory (mem))
-    return FALSE;
-  size = gst_memory_get_sizes (mem, &offset, NULL);
-  return offset == 0 && size > 0 && size % sink->scan_bytes == 0;
-}
-
-/* A buffer to play as it is: playable, and attached to the IIO buffer
- * (attaching is safe at any time here: before the device starts no block is
- * queued, only held). A dma-buf the device cannot attach is copied, with a
- * warning the first time. */
-static gboolean
-gst_iio_dmabuf_sink_attached (GstIioDmabufSink *sink, GstBuffer *buffer)
-{
-  GError *err = NULL;
-
-  if (!gst_iio_dmabuf_sink_is_playable (sink, buffer))
-    return FALSE;
-  if (gst_iio_buffer_attach_memory (
-          sink->buf, gst_buffer_peek_memory (buffer, 0), &err))
-    return TRUE;
-  if (!sink->attach_warned) {
-    GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS,
-        ("Cannot play upstream's dma-buf as it is: copying it"),
-        ("%s", err->message));
-    sink->attach_warned = TRUE;
-  }
-  g_error_free (err);
-  return FALSE;
-}
-
 /* Bytes of whole scans in @size; warns once about a partial scan. */
-static gsize
+gsize
 gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
 {
   gsize whole = size - size % sink->scan_bytes;
@@ -1029,289 +723,11 @@ gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
 
 /* The block size of our own dma-bufs and write()s: samples-per-buffer, else
  * the size of the first buffer that needs one. */
-static void
+void
 gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size)
 {
   if (sink->block_bytes == 0)
     sink->block_bytes = MAX (size, sink->scan_bytes);
-}
-
-static gboolean
-gst_iio_dmabuf_sink_ensure_copy_pool (GstIioDmabufSink *sink, gsize size)
-{
-  GstStructure *config;
-  GError *err = NULL;
-
-  if (sink->copy_pool)
-    return TRUE;
-  gst_iio_dmabuf_sink_ensure_block (sink, size);
-  /* A cyclic block must fit one dma-buf. */
-  if (sink->cyclic)
-    sink->block_bytes = MAX (sink->block_bytes, size);
-  sink->copy_pool = gst_iio_dmabuf_pool_new (sink->dmabuf.heap);
-  config = gst_buffer_pool_get_config (sink->copy_pool);
-  gst_buffer_pool_config_set_params (
-      config, NULL, sink->block_bytes, sink->settings.n_buffers, 0);
-  if (!gst_buffer_pool_set_config (sink->copy_pool, config) ||
-      !gst_iio_dmabuf_pool_activate (sink->copy_pool, &err)) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, NO_SPACE_LEFT,
-        ("Cannot allocate dma-bufs of %" G_GSIZE_FORMAT " bytes to play from",
-            sink->block_bytes),
-        ("%s", err ? err->message : "pool configuration refused"));
-    g_clear_error (&err);
-    gst_clear_object (&sink->copy_pool);
-    return FALSE;
-  }
-  GST_INFO_OBJECT (sink, "copying into dma-bufs of %" G_GSIZE_FORMAT " bytes",
-      sink->block_bytes);
-  return TRUE;
-}
-
-/* Copies @buffer into our own dma-bufs, a block each, onto @blocks. */
-static GstFlowReturn
-gst_iio_dmabuf_sink_copy (
-    GstIioDmabufSink *sink, GstBuffer *buffer, GQueue *blocks)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-  GstMapInfo in, out;
-  gsize size, off, n;
-
-  if (!gst_buffer_map (buffer, &in, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"), (NULL));
-    return GST_FLOW_ERROR;
-  }
-  size = gst_iio_dmabuf_sink_whole_scans (sink, in.size);
-  if (size > 0 && !gst_iio_dmabuf_sink_ensure_copy_pool (sink, size))
-    ret = GST_FLOW_ERROR;
-  for (off = 0; ret == GST_FLOW_OK && off < size; off += n) {
-    GstBuffer *block = NULL;
-
-    n = MIN (size - off, sink->block_bytes);
-    ret = gst_buffer_pool_acquire_buffer (sink->copy_pool, &block, NULL);
-    if (ret != GST_FLOW_OK) {
-      GError *perr = gst_iio_dmabuf_pool_take_error (
-          GST_IIO_DMABUF_POOL (sink->copy_pool));
-
-      if (perr)
-        GST_IIO_POST_ERROR (sink, perr);
-      break;
-    }
-    if (!gst_buffer_map (block, &out, GST_MAP_WRITE)) {
-      GST_ELEMENT_ERROR (
-          sink, RESOURCE, WRITE, ("Cannot map a dma-buf"), (NULL));
-      gst_buffer_unref (block);
-      ret = GST_FLOW_ERROR;
-      break;
-    }
-    memcpy (out.data, in.data + off, n);
-    gst_buffer_unmap (block, &out);
-    gst_buffer_set_size (block, n);
-    g_queue_push_tail (blocks, block);
-  }
-  gst_buffer_unmap (buffer, &in);
-  if (ret == GST_FLOW_OK && size > 0) {
-    GST_OBJECT_LOCK (sink);
-    sink->n_copies++;
-    GST_OBJECT_UNLOCK (sink);
-  }
-  return ret;
-}
-
-/* auto: which of the zero-copy modes the stream uses, for the log and
- * current-io-mode. */
-static void
-gst_iio_dmabuf_sink_decide_auto (
-    GstIioDmabufSink *sink, GstBuffer *buffer, gboolean playable)
-{
-  GstIioIoMode mode = playable &&
-          gst_buffer_peek_memory (buffer, 0)->allocator != sink->proposed_mem
-      ? GST_IIO_IO_MODE_DMABUF_IMPORT
-      : GST_IIO_IO_MODE_DMABUF;
-
-  GST_INFO_OBJECT (sink, "io-mode in use: %s", gst_iio_io_mode_nick (mode));
-  GST_OBJECT_LOCK (sink);
-  sink->mode = mode;
-  GST_OBJECT_UNLOCK (sink);
-}
-
-static GstFlowReturn
-gst_iio_dmabuf_sink_render_dmabuf (GstIioDmabufSink *sink, GstBuffer *buffer)
-{
-  gboolean playable = gst_iio_dmabuf_sink_attached (sink, buffer);
-  guint limit = gst_iio_dmabuf_sink_limit (sink, buffer);
-  GstFlowReturn ret = GST_FLOW_OK;
-  GQueue blocks = G_QUEUE_INIT;
-  GstBuffer *block;
-
-  if (sink->mode == GST_IIO_IO_MODE_AUTO)
-    gst_iio_dmabuf_sink_decide_auto (sink, buffer, playable);
-  if (playable)
-    g_queue_push_tail (&blocks, gst_buffer_ref (buffer));
-  else
-    ret = gst_iio_dmabuf_sink_copy (sink, buffer, &blocks);
-
-  while ((block = g_queue_pop_head (&blocks))) {
-    if (ret == GST_FLOW_OK)
-      ret = gst_iio_dmabuf_sink_play (sink, block, limit);
-    else
-      gst_buffer_unref (block);
-  }
-  return ret;
-}
-
-/* cyclic: the first buffer becomes the cyclic block, the device starts;
- * later buffers are dropped. */
-static GstFlowReturn
-gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-  GQueue blocks = G_QUEUE_INIT;
-  GError *err = NULL;
-  GstBuffer *block;
-  gboolean playable;
-
-  if (sink->cyclic_queued) {
-    if (!sink->cyclic_warned) {
-      GST_ELEMENT_WARNING (sink, STREAM, FAILED,
-          ("cyclic=true: the device repeats the first buffer, later ones are "
-           "dropped"),
-          (NULL));
-      sink->cyclic_warned = TRUE;
-    }
-    GST_OBJECT_LOCK (sink);
-    sink->n_dropped++;
-    GST_OBJECT_UNLOCK (sink);
-    return GST_FLOW_OK;
-  }
-
-  playable = gst_iio_dmabuf_sink_attached (sink, buffer);
-  if (sink->mode == GST_IIO_IO_MODE_AUTO)
-    gst_iio_dmabuf_sink_decide_auto (sink, buffer, playable);
-  if (playable)
-    g_queue_push_tail (&blocks, gst_buffer_ref (buffer));
-  else
-    ret = gst_iio_dmabuf_sink_copy (sink, buffer, &blocks);
-  if (ret != GST_FLOW_OK || g_queue_is_empty (&blocks)) {
-    g_queue_clear_full (&blocks, (GDestroyNotify)gst_buffer_unref);
-    return ret;
-  }
-  /* The copy made one block (the pool fits the buffer). */
-  block = g_queue_pop_head (&blocks);
-  if (!gst_iio_buffer_attach_memory (
-          sink->buf, gst_buffer_peek_memory (block, 0), &err)) {
-    gst_buffer_unref (block);
-    GST_IIO_POST_ERROR (sink, err);
-    return GST_FLOW_ERROR;
-  }
-  g_queue_push_tail (&sink->held, block);
-  ret = gst_iio_dmabuf_sink_start_device (sink, TRUE);
-  if (ret == GST_FLOW_OK)
-    sink->cyclic_queued = TRUE;
-  return ret;
-}
-
-/* rw: data_available of the buffer, the free space in fileio blocks. */
-static gchar *
-gst_iio_dmabuf_sink_rw_space (GstIioDmabufSink *sink)
-{
-  gchar *attr =
-      g_strdup_printf ("buffer%u/data_available", sink->settings.buffer_index);
-  gchar *val = gst_iio_device_read_attr (sink->dev, attr, NULL);
-
-  g_free (attr);
-  return val;
-}
-
-static GstFlowReturn
-gst_iio_dmabuf_sink_rw_start (GstIioDmabufSink *sink, gsize size)
-{
-  GError *err = NULL;
-  guint scans;
-
-  gst_iio_dmabuf_sink_ensure_block (sink, size);
-  scans = sink->block_bytes / sink->scan_bytes;
-  /* The kernel splits the buffer into two fileio blocks: each is a block. */
-  if (!gst_iio_device_set_buffer_length (sink->dev, 2 * scans, &err) ||
-      !gst_iio_enable_fileio (sink->dev, sink->buf, sink->dmabuf.heap, &err)) {
-    GST_IIO_POST_ERROR (sink, err);
-    return GST_FLOW_ERROR;
-  }
-  sink->streaming = TRUE;
-  sink->rw_fill = 0;
-  g_free (sink->rw_idle);
-  sink->rw_idle = gst_iio_dmabuf_sink_rw_space (sink);
-  GST_INFO_OBJECT (sink, "io-mode in use: rw, blocks of %u scans", scans);
-  return GST_FLOW_OK;
-}
-
-/* Writes @size bytes, never across a fileio block: the kernel then takes
- * each write() whole once poll() said there is room, and the wait stays
- * interruptible. */
-static GstFlowReturn
-gst_iio_dmabuf_sink_rw_write (
-    GstIioDmabufSink *sink, const guint8 *data, gsize size)
-{
-  GstClockTime timeout =
-      gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings);
-  GstClockTime waited = 0, slice;
-  GError *err = NULL;
-  gsize n;
-  gssize w;
-
-  while (size > 0) {
-    if (!gst_iio_next_wait_slice (timeout, waited, &slice))
-      return gst_iio_dmabuf_sink_timed_out (sink, timeout);
-    n = MIN (size, sink->block_bytes - sink->rw_fill);
-    w = gst_iio_buffer_write (sink->buf, data, n, slice, &err);
-    if (w == 0)
-      return GST_FLOW_FLUSHING;
-    if (w < 0 &&
-        g_error_matches (
-            err, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TIMEOUT)) {
-      g_clear_error (&err);
-      if (!gst_iio_buffer_still_enabled (
-              sink->dev, sink->settings.buffer_index))
-        return gst_iio_dmabuf_sink_gone (sink, "the buffer is disabled");
-      waited += slice;
-      continue;
-    }
-    if (w < 0) {
-      GST_IIO_POST_ERROR (sink, err);
-      return GST_FLOW_ERROR;
-    }
-    sink->rw_fill = (sink->rw_fill + n) % sink->block_bytes;
-    data += n;
-    size -= n;
-    waited = 0;
-  }
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_iio_dmabuf_sink_render_rw (GstIioDmabufSink *sink, GstBuffer *buffer)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-  GstMapInfo map;
-  gsize size;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"), (NULL));
-    return GST_FLOW_ERROR;
-  }
-  size = gst_iio_dmabuf_sink_whole_scans (sink, map.size);
-  if (size > 0 && !sink->streaming)
-    ret = gst_iio_dmabuf_sink_rw_start (sink, size);
-  if (size > 0 && ret == GST_FLOW_OK)
-    ret = gst_iio_dmabuf_sink_rw_write (sink, map.data, size);
-  gst_buffer_unmap (buffer, &map);
-  if (ret == GST_FLOW_OK && size > 0) {
-    GST_OBJECT_LOCK (sink);
-    sink->n_copies++;
-    sink->n_played++;
-    sink->n_bytes += size;
-    GST_OBJECT_UNLOCK (sink);
-  }
-  return ret;
 }
 
 static GstFlowReturn
@@ -1338,72 +754,6 @@ gst_iio_dmabuf_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
   return ret;
 }
 
-/* rw: completes the last fileio block (with silence) and waits until the
- * device has played every block. */
-static GstFlowReturn
-gst_iio_dmabuf_sink_drain_rw (GstIioDmabufSink *sink)
-{
-  GstClockTime timeout =
-      gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings);
-  gint64 deadline;
-  GstFlowReturn ret;
-
-  if (sink->rw_fill) {
-    gsize pad = sink->block_bytes - sink->rw_fill;
-    guint8 *zeros = g_malloc0 (pad);
-
-    GST_DEBUG_OBJECT (sink,
-        "padding the last block with %" G_GSIZE_FORMAT " bytes of silence",
-        pad);
-    ret = gst_iio_dmabuf_sink_rw_write (sink, zeros, pad);
-    g_free (zeros);
-    if (ret != GST_FLOW_OK)
-      return ret;
-  }
-  deadline = timeout == GST_CLOCK_TIME_NONE
-      ? G_MAXINT64
-      : g_get_monotonic_time () + (gint64)(timeout / GST_USECOND);
-  /* No fence in fileio: the free space (sysfs) says when all is played. */
-  for (;;) {
-    gchar *space = gst_iio_dmabuf_sink_rw_space (sink);
-    gboolean idle = space && !g_strcmp0 (space, sink->rw_idle);
-
-    if (!space)
-      return gst_iio_dmabuf_sink_gone (sink, "data_available unreadable");
-    g_free (space);
-    if (idle)
-      return GST_FLOW_OK;
-    if (g_atomic_int_get (&sink->flushing))
-      return GST_FLOW_FLUSHING;
-    if (g_get_monotonic_time () > deadline)
-      return gst_iio_dmabuf_sink_timed_out (sink, timeout);
-    g_usleep (G_TIME_SPAN_MILLISECOND);
-  }
-}
-
-/* EOS: starts the device with what it holds, then waits until it has played
- * every queued block. A cyclic block completes only when the device stops:
- * the wait ends with the flush of a state change. */
-static GstFlowReturn
-gst_iio_dmabuf_sink_drain (GstIioDmabufSink *sink)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-  gboolean done;
-
-  if (sink->mode == GST_IIO_IO_MODE_RW)
-    return sink->streaming ? gst_iio_dmabuf_sink_drain_rw (sink) : GST_FLOW_OK;
-  if (!sink->streaming && !g_queue_is_empty (&sink->held))
-    ret = gst_iio_dmabuf_sink_start_device (sink, FALSE);
-  if (sink->cyclic_queued)
-    return gst_iio_dmabuf_sink_dequeue (sink, GST_CLOCK_TIME_NONE, &done);
-  while (ret == GST_FLOW_OK && gst_iio_buffer_n_queued (sink->buf) > 0)
-    ret = gst_iio_dmabuf_sink_dequeue (sink,
-        gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings),
-        &done);
-  GST_DEBUG_OBJECT (sink, "drained: %s", gst_flow_get_name (ret));
-  return ret;
-}
-
 static GstFlowReturn
 gst_iio_dmabuf_sink_wait_event (GstBaseSink *bsink, GstEvent *event)
 {
@@ -1413,7 +763,9 @@ gst_iio_dmabuf_sink_wait_event (GstBaseSink *bsink, GstEvent *event)
 
   if (ret != GST_FLOW_OK || GST_EVENT_TYPE (event) != GST_EVENT_EOS)
     return ret;
-  return gst_iio_dmabuf_sink_drain (sink);
+  if (sink->mode == GST_IIO_IO_MODE_RW)
+    return sink->streaming ? gst_iio_dmabuf_sink_drain_rw (sink) : GST_FLOW_OK;
+  return gst_iio_dmabuf_sink_drain_dmabuf (sink);
 }
 
 static gboolean

@@ -72,7 +72,7 @@
 #include "config.h"
 #endif
 
-#include "gstiiodmabufsrc.h"
+#include "gstiiodmabufsrcprivate.h"
 #include "gstiiocaps.h"
 #include "gstiiodmabufpool.h"
 
@@ -80,54 +80,13 @@
 
 #include <gst/allocators/allocators.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_iio_dmabuf_src_debug);
+GST_DEBUG_CATEGORY (gst_iio_dmabuf_src_debug);
 #define GST_CAT_DEFAULT gst_iio_dmabuf_src_debug
-GST_DEBUG_CATEGORY_STATIC (GST_CAT_PERFORMANCE);
+GST_DEBUG_CATEGORY (gst_iio_dmabuf_src_performance);
 
 enum {
   PROP_CURRENT_IO_MODE = GST_IIO_PROP_LAST,
   PROP_STATS,
-};
-
-struct _GstIioDmabufSrc
-{
-  GstPushSrc parent;
-
-  GstIioSettings settings; /* the object lock guards them */
-
-  /* READY and up */
-  GstIioDevice *dev;
-  GstIioBuffer *buf;
-  GstIioDmabufProbe dmabuf; /* found at start: DMABUF, and its allocator */
-
-  /* negotiated */
-  gdouble rate;
-  guint scan_bytes;
-  guint block_samples;
-  gsize block_bytes;
-  GstIioIoMode mode;   /* in use; AUTO until decided */
-  GstBufferPool *pool; /* ours or downstream's, in the dma modes */
-
-  /* streaming thread */
-  gboolean streaming;
-  GstClockTime ts0;
-  guint64 offset;
-  gboolean discont;
-  guint64 done_ns;      /* when the block being pushed completed, 0: unknown */
-  guint64 idle_ns;      /* the device's idle time before it (no block queued) */
-  gboolean copy_logged; /* the first copy-out was logged */
-  gint waiting;         /* atomic: create() is between refilling the queue and
-                         * the end of its wait: a buffer that comes back to the
-                         * pool then kicks the wait, to be queued at once */
-
-  /* stats, object lock */
-  guint64 n_buffers_out;
-  guint64 n_bytes_out;
-  guint64 n_copies;
-  guint64 n_samples_lost;
-  guint64 n_overruns; /* times samples were lost */
-  guint64 n_blocks_failed;
-  GstIioLatency push_latency; /* block completion -> handed downstream */
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -170,7 +129,7 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
 
   GST_DEBUG_CATEGORY_INIT (
       gst_iio_dmabuf_src_debug, "iiodmabufsrc", 0, "IIO DMABUF source");
-  GST_DEBUG_CATEGORY_GET (GST_CAT_PERFORMANCE, "GST_PERFORMANCE");
+  GST_DEBUG_CATEGORY_GET (gst_iio_dmabuf_src_performance, "GST_PERFORMANCE");
 
   gobject_class->set_property = gst_iio_dmabuf_src_set_property;
   gobject_class->get_property = gst_iio_dmabuf_src_get_property;
@@ -237,7 +196,7 @@ gst_iio_dmabuf_src_stats (GstIioDmabufSrc *src)
       G_TYPE_UINT64, src->n_copies, "samples-lost", G_TYPE_UINT64,
       src->n_samples_lost, "overruns", G_TYPE_UINT64, src->n_overruns,
       "blocks-failed", G_TYPE_UINT64, src->n_blocks_failed, "dmabufs-attached",
-      G_TYPE_UINT, src->buf ? gst_iio_buffer_n_attached (src->buf) : 0,
+      G_TYPE_UINT, src->queue ? gst_iio_queue_n_attached (src->queue) : 0,
       "io-mode", G_TYPE_STRING, gst_iio_io_mode_nick (src->mode),
       "push-latency-p50-ns", G_TYPE_UINT64,
       gst_iio_latency_percentile (&src->push_latency, 50),
@@ -253,7 +212,8 @@ gst_iio_dmabuf_src_set_property (
   gboolean known;
 
   GST_OBJECT_LOCK (src);
-  known = gst_iio_settings_set_property (&src->settings, prop_id, value);
+  known = !gst_iio_settings_may_set (GST_ELEMENT (src), prop_id, pspec) ||
+      gst_iio_settings_set_property (&src->settings, prop_id, value);
   GST_OBJECT_UNLOCK (src);
   if (!known)
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -283,7 +243,7 @@ static void
 gst_iio_dmabuf_src_buffer_released (GstIioDmabufSrc *src)
 {
   if (g_atomic_int_get (&src->waiting))
-    gst_iio_buffer_kick (src->buf);
+    gst_iio_queue_kick (src->queue);
 }
 
 static void
@@ -307,6 +267,9 @@ gst_iio_dmabuf_src_open (GstIioDmabufSrc *src)
     GST_IIO_POST_ERROR (src, err);
     return FALSE;
   }
+  GST_OBJECT_LOCK (src);
+  src->queue = gst_iio_queue_new (src->dev, src->buf);
+  GST_OBJECT_UNLOCK (src);
   GST_INFO_OBJECT (src, "opened %s (%s), buffer %u",
       gst_iio_device_get_name (src->dev), gst_iio_device_get_id (src->dev),
       set->buffer_index);
@@ -316,6 +279,13 @@ gst_iio_dmabuf_src_open (GstIioDmabufSrc *src)
 static void
 gst_iio_dmabuf_src_close (GstIioDmabufSrc *src)
 {
+  GstIioQueue *queue;
+
+  /* "stats" reads the queue under the object lock, from any thread. */
+  GST_OBJECT_LOCK (src);
+  queue = g_steal_pointer (&src->queue);
+  GST_OBJECT_UNLOCK (src);
+  gst_iio_queue_close (queue);
   g_clear_pointer (&src->buf, gst_iio_buffer_close);
   g_clear_pointer (&src->dev, gst_iio_device_free);
   gst_iio_dmabuf_probe_clear (&src->dmabuf);
@@ -397,12 +367,10 @@ gst_iio_dmabuf_src_stop (GstBaseSrc *bsrc)
     g_clear_error (&err);
   }
   src->streaming = FALSE;
-  if (src->buf) {
-    /* Disabling aborted what was queued: drop it, then let go of every
-     * dma-buf. Buffers still downstream keep their memory. */
-    gst_iio_buffer_flush_queue (src->buf);
-    gst_iio_buffer_detach_all (src->buf);
-  }
+  /* The device stops, what was queued is dropped, every dma-buf detached.
+   * Buffers still downstream keep their memory. */
+  if (src->queue)
+    gst_iio_queue_reset (src->queue);
   gst_iio_dmabuf_src_clear_pool (src);
   return TRUE;
 }
@@ -430,14 +398,24 @@ static gboolean
 gst_iio_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
-  guint scan_bytes = src->scan_bytes;
+  guint scan_bytes = src->scan_bytes, block_samples;
   gint rate;
 
   if (!gst_iio_caps_check_scan (GST_ELEMENT (src), caps, scan_bytes, &rate))
     return FALSE;
-  src->rate = rate;
-  src->block_samples = gst_iio_samples_per_block (
+  block_samples = gst_iio_samples_per_block (
       src->settings.samples_per_buffer, rate, scan_bytes);
+  if (block_samples != src->block_samples &&
+      gst_iio_queue_is_started (src->queue)) {
+    /* New caps while streaming, with blocks of another size: those queued
+     * are dropped and the device starts again with new ones. The samples
+     * in between are lost, and told as such by the next timestamp. */
+    GST_INFO_OBJECT (src, "block of %u scans instead of %u: restarting",
+        block_samples, src->block_samples);
+    gst_iio_queue_stop (src->queue);
+  }
+  src->rate = rate;
+  src->block_samples = block_samples;
   src->block_bytes = (gsize)src->block_samples * scan_bytes;
   gst_base_src_set_blocksize (bsrc, src->block_bytes);
   GST_INFO_OBJECT (src,
@@ -514,7 +492,20 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   gst_query_parse_allocation (query, &caps, NULL);
   gst_iio_dmabuf_src_clear_pool (src);
 
-  if (src->settings.io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf.ok) {
+  /* Decided afresh each time: downstream may ask again while streaming (a
+   * RECONFIGURE) and offer another pool, or none. A running device keeps
+   * its kind of I/O: read() in rw; in the dma-buf modes any dma-buf can
+   * join the queue, so ours and downstream's may take turns. */
+  if (src->streaming) {
+    src->mode = GST_IIO_IO_MODE_RW;
+  } else {
+    src->mode = GST_IIO_IO_MODE_AUTO;
+    if (gst_iio_queue_is_started (src->queue))
+      GST_INFO_OBJECT (src, "allocation decided again while streaming");
+  }
+
+  if (src->settings.io_mode != GST_IIO_IO_MODE_RW && !src->dmabuf.ok &&
+      src->mode == GST_IIO_IO_MODE_AUTO) {
     if (!gst_iio_dmabuf_probe_post (GST_ELEMENT (src), &src->dmabuf,
             src->settings.io_mode, GST_IIO_DIRECTION_INPUT))
       return FALSE;
@@ -632,8 +623,8 @@ gst_iio_dmabuf_src_unlock (GstBaseSrc *bsrc)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
 
-  if (src->buf)
-    gst_iio_buffer_set_flushing (src->buf, TRUE);
+  if (src->queue)
+    gst_iio_queue_set_flushing (src->queue, TRUE);
   if (src->pool)
     gst_buffer_pool_set_flushing (src->pool, TRUE);
   return TRUE;
@@ -644,462 +635,11 @@ gst_iio_dmabuf_src_unlock_stop (GstBaseSrc *bsrc)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
 
-  if (src->buf)
-    gst_iio_buffer_set_flushing (src->buf, FALSE);
+  if (src->queue)
+    gst_iio_queue_set_flushing (src->queue, FALSE);
   if (src->pool)
     gst_buffer_pool_set_flushing (src->pool, FALSE);
   return TRUE;
-}
-
-/* Takes a free buffer from the pool, without waiting (GST_FLOW_EOS: none
- * is free, downstream holds them all), and checks it can carry a block. */
-static GstFlowReturn
-gst_iio_dmabuf_src_acquire (GstIioDmabufSrc *src, GstBuffer **buffer)
-{
-  GstBufferPoolAcquireParams params = { 0 };
-  GstFlowReturn ret;
-
-  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
-  ret = gst_buffer_pool_acquire_buffer (src->pool, buffer, &params);
-  if (ret == GST_FLOW_EOS || ret == GST_FLOW_FLUSHING)
-    return ret;
-  if (ret != GST_FLOW_OK) {
-    GError *perr = GST_IS_IIO_DMABUF_POOL (src->pool)
-        ? gst_iio_dmabuf_pool_take_error (GST_IIO_DMABUF_POOL (src->pool))
-        : NULL;
-
-    if (perr)
-      GST_IIO_POST_ERROR (src, perr);
-    else
-      GST_ELEMENT_ERROR (src, RESOURCE, NO_SPACE_LEFT,
-          ("Cannot get a buffer to capture into"),
-          ("%s pool %" GST_PTR_FORMAT ": %s",
-              GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
-              src->pool, gst_flow_get_name (ret)));
-    return ret;
-  }
-  if (gst_buffer_get_size (*buffer) < src->block_bytes) {
-    GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
-        ("The pool's dma-buf of %" G_GSIZE_FORMAT " bytes is smaller than a "
-         "block of %" G_GSIZE_FORMAT,
-            gst_buffer_get_size (*buffer), src->block_bytes),
-        (NULL));
-    gst_clear_buffer (buffer);
-    return GST_FLOW_ERROR;
-  }
-  return GST_FLOW_OK;
-}
-
-/* Nothing is in the kernel's queue and the pool has nothing free: waits,
- * no longer than the timeout, for downstream to let go of a buffer. Our
- * own pool kicks the wait when one comes back (src->waiting is set);
- * downstream's pool is asked again every 10 ms. */
-static GstFlowReturn
-gst_iio_dmabuf_src_wait_free (GstIioDmabufSrc *src, GstBuffer **buffer)
-{
-  GstClockTime timeout =
-      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
-  guint64 t0 = gst_iio_now_ns ();
-  GstClockTime slice;
-  GstFlowReturn ret;
-
-  for (;;) {
-    ret = gst_iio_dmabuf_src_acquire (src, buffer);
-    if (ret != GST_FLOW_EOS)
-      return ret;
-    if (!gst_iio_next_wait_slice (timeout, gst_iio_now_ns () - t0, &slice)) {
-      GST_ELEMENT_ERROR (src, RESOURCE, READ,
-          ("Downstream held every buffer for %" GST_TIME_FORMAT
-           ": nothing to capture into",
-              GST_TIME_ARGS (timeout)),
-          ("io-mode=%s, %s pool %" GST_PTR_FORMAT ", n-buffers %u; none "
-           "came back (see the timeout property)",
-              gst_iio_io_mode_nick (src->mode),
-              GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
-              src->pool, src->settings.n_buffers));
-      return GST_FLOW_ERROR;
-    }
-    if (!GST_IS_IIO_DMABUF_POOL (src->pool))
-      slice = MIN (slice, 10 * GST_MSECOND);
-    if (gst_iio_buffer_wait_kick (src->buf, slice) == GST_IIO_WAIT_FLUSHING)
-      return GST_FLOW_FLUSHING;
-  }
-}
-
-/* Before the buffer is enabled: takes up to n-buffers from the pool (at
- * least one), attaches them all, then queues them all. The order matters
- * in 6.12: attaching a dma-buf to a disabled buffer drops the transfers
- * already queued on it (they never complete). */
-static GstFlowReturn
-gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
-{
-  GstBuffer *bufs[GST_IIO_MAX_N_BUFFERS];
-  GstFlowReturn ret;
-  GError *err = NULL;
-  guint n = 0, i;
-
-  ret = gst_iio_dmabuf_src_wait_free (src, &bufs[0]);
-  while (ret == GST_FLOW_OK) {
-    if (!gst_iio_buffer_attach_memory (
-            src->buf, gst_buffer_peek_memory (bufs[n], 0), &err)) {
-      gst_buffer_unref (bufs[n]);
-      GST_IIO_POST_ERROR (src, err);
-      ret = GST_FLOW_ERROR;
-      break;
-    }
-    if (++n == src->settings.n_buffers)
-      break;
-    ret = gst_iio_dmabuf_src_acquire (src, &bufs[n]);
-    if (ret == GST_FLOW_EOS) {
-      ret = GST_FLOW_OK; /* downstream holds the others: fewer queued */
-      break;
-    }
-  }
-  for (i = 0; i < n; i++) {
-    if (ret == GST_FLOW_OK &&
-        !gst_iio_buffer_queue_buffer (
-            src->buf, bufs[i], src->block_bytes, FALSE, &err)) {
-      GST_IIO_POST_ERROR (src, err);
-      ret = GST_FLOW_ERROR;
-    } else if (ret != GST_FLOW_OK) {
-      gst_buffer_unref (bufs[i]);
-    }
-  }
-  return ret;
-}
-
-/* While streaming: queues free pool buffers until n-buffers are in the
- * kernel or none is free (downstream holds them); when nothing at all is
- * queued and @may_wait, waits for one (bounded by the timeout). */
-static GstFlowReturn
-gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src, gboolean may_wait)
-{
-  GstBuffer *buffer;
-  GstFlowReturn ret;
-  GError *err = NULL;
-
-  while (gst_iio_buffer_n_queued (src->buf) < src->settings.n_buffers) {
-    if (may_wait && gst_iio_buffer_n_queued (src->buf) == 0)
-      ret = gst_iio_dmabuf_src_wait_free (src, &buffer);
-    else
-      ret = gst_iio_dmabuf_src_acquire (src, &buffer);
-    if (ret == GST_FLOW_EOS)
-      break;
-    if (ret != GST_FLOW_OK)
-      return ret;
-    if (!gst_iio_buffer_queue_buffer (
-            src->buf, buffer, src->block_bytes, FALSE, &err)) {
-      GST_IIO_POST_ERROR (src, err);
-      return GST_FLOW_ERROR;
-    }
-  }
-  return GST_FLOW_OK;
-}
-
-/* Downstream holds every buffer the pool has (a filesink batching small
- * blocks, a muxer, a deep queue, an application that keeps samples):
- * rather than let the kernel queue run dry, which loses samples, the
- * completed @block is copied into system memory and its dma-buf queued
- * again at once. The copy replaces *@block. */
-static GstFlowReturn
-gst_iio_dmabuf_src_copy_out (GstIioDmabufSrc *src, GstBuffer **block)
-{
-  GstBuffer *copy;
-  GstMapInfo map;
-  GError *err = NULL;
-
-  if (!gst_buffer_map (*block, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (src, RESOURCE, READ,
-        ("Cannot map a captured dma-buf to copy it"),
-        ("downstream holds every buffer of the pool; mapping the block "
-         "failed"));
-    gst_clear_buffer (block);
-    return GST_FLOW_ERROR;
-  }
-  copy = gst_buffer_new_memdup (map.data, src->block_bytes);
-  gst_buffer_unmap (*block, &map);
-  if (!gst_iio_buffer_queue_buffer (
-          src->buf, g_steal_pointer (block), src->block_bytes, FALSE, &err)) {
-    gst_buffer_unref (copy);
-    GST_IIO_POST_ERROR (src, err);
-    return GST_FLOW_ERROR;
-  }
-  *block = copy;
-  GST_OBJECT_LOCK (src);
-  src->n_copies++;
-  GST_OBJECT_UNLOCK (src);
-  if (!src->copy_logged) {
-    GST_CAT_WARNING_OBJECT (GST_CAT_PERFORMANCE, src,
-        "downstream holds every buffer of the pool (%s): copying completed "
-        "blocks into system memory to keep %u queued in the device; raise "
-        "samples-per-buffer, or let downstream hold fewer buffers",
-        GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
-        src->settings.n_buffers);
-    src->copy_logged = TRUE;
-  }
-  return GST_FLOW_OK;
-}
-
-/* A block completed: the kernel's queue is refilled at once from the pool.
- * When the pool has nothing free and the queue would stay a quarter short
- * of n-buffers or more, the block is copied out and its dma-buf goes back
- * (above); a buffer or two that downstream holds a moment longer (a
- * harness, an application that maps each buffer) costs no copy. */
-static GstFlowReturn
-gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
-{
-  guint n = src->settings.n_buffers;
-  /* (no wait: with nothing free, the block in hand goes back instead) */
-  GstFlowReturn ret = gst_iio_dmabuf_src_fill_queue (src, FALSE);
-
-  if (ret != GST_FLOW_OK) {
-    gst_clear_buffer (block);
-    return ret;
-  }
-  if (gst_iio_buffer_n_queued (src->buf) >= n - n / 4)
-    return GST_FLOW_OK;
-  return gst_iio_dmabuf_src_copy_out (src, block);
-}
-
-/* Stamps a completed block: PTS from the sample count, re-anchored to the
- * clock when the device fell behind (samples lost). When the block's fence
- * says when it completed, that moment is judged, not the moment create()
- * got to it: a deep queue lets downstream fall behind for a while without
- * the device losing anything. */
-static void
-gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
-{
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (src));
-  gint rate = (gint)src->rate;
-  GstClockTime block =
-      gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
-  GstClockTime pts;
-
-  if (clock) {
-    GstClockTime now = gst_clock_get_time (clock);
-    GstClockTime base = gst_element_get_base_time (GST_ELEMENT (src));
-    GstClockTime running = now > base ? now - base : 0;
-    guint64 mono = gst_iio_now_ns ();
-
-    gst_object_unref (clock);
-    if (src->done_ns && mono > src->done_ns) {
-      GstClockTime age = mono - src->done_ns;
-
-      running = running > age ? running - age : 0;
-    }
-    if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
-      src->ts0 = running > block ? running - block : 0;
-    } else {
-      GstClockTime expect = src->ts0 +
-          gst_util_uint64_scale_int (
-              src->offset + src->block_samples, GST_SECOND, rate);
-      GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
-      guint64 lost = 0;
-
-      if (running > expect + slack) {
-        /* far behind the device's nominal clock: a stall */
-        lost = gst_util_uint64_scale_int (running - expect, rate, GST_SECOND);
-      } else if (src->idle_ns && running > expect) {
-        /* Behind it by less, and the kernel's queue was empty before this
-         * block: the converter ran on meanwhile. (A device ahead of its
-         * nominal rate, such as a test driver running freely, lost
-         * nothing by waiting.) */
-        lost = gst_util_uint64_scale_int (
-            MIN (src->idle_ns, running - expect), rate, GST_SECOND);
-      }
-      if (lost) {
-        src->offset += lost;
-        src->discont = TRUE;
-        GST_OBJECT_LOCK (src);
-        src->n_samples_lost += lost;
-        src->n_overruns++;
-        GST_OBJECT_UNLOCK (src);
-        GST_ELEMENT_WARNING (src, RESOURCE, READ,
-            ("The IIO device delivered %" G_GUINT64_FORMAT
-             " samples (%" GST_TIME_FORMAT
-             ") late: they are lost (the kernel queue ran "
-             "dry or the device stalled)",
-                lost, GST_TIME_ARGS (running - expect)),
-            ("raise n-buffers or samples-per-buffer, or make downstream "
-             "faster"));
-      }
-    }
-  } else if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
-    src->ts0 = 0;
-  }
-
-  pts = src->ts0 + gst_util_uint64_scale_int (src->offset, GST_SECOND, rate);
-  GST_BUFFER_PTS (buffer) = pts;
-  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buffer) = src->ts0 +
-      gst_util_uint64_scale_int (
-          src->offset + src->block_samples, GST_SECOND, rate) -
-      pts;
-  GST_BUFFER_OFFSET (buffer) = src->offset;
-  GST_BUFFER_OFFSET_END (buffer) = src->offset + src->block_samples;
-  src->offset += src->block_samples;
-  if (src->discont) {
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
-    src->discont = FALSE;
-  } else {
-    GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_DISCONT);
-  }
-}
-
-/* The device was removed (or someone else disabled its buffer). */
-static GstFlowReturn
-gst_iio_dmabuf_src_gone (GstIioDmabufSrc *src, const gchar *detail)
-{
-  GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
-      ("IIO device \"%s\" (%s) went away while streaming (or its buffer was "
-       "disabled by someone else)",
-          gst_iio_device_get_name (src->dev), gst_iio_device_get_id (src->dev)),
-      ("%s", detail));
-  return GST_FLOW_ERROR;
-}
-
-/* Waits for the oldest queued block, in slices: a device removed meanwhile
- * completes nothing more, and is noticed within a slice. */
-static GstIioWaitResult
-gst_iio_dmabuf_src_wait_block (
-    GstIioDmabufSrc *src, GstBuffer **out, gboolean *gone, GError **err)
-{
-  GstClockTime timeout =
-      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
-  GstClockTime waited = 0, slice = 0;
-  GstIioWaitResult res = GST_IIO_WAIT_TIMEOUT;
-
-  *gone = FALSE;
-  while (gst_iio_next_wait_slice (timeout, waited, &slice)) {
-    res = gst_iio_buffer_dequeue (src->buf, slice, out, err);
-    if (res != GST_IIO_WAIT_TIMEOUT)
-      break;
-    if (!gst_iio_buffer_still_enabled (src->dev, src->settings.buffer_index)) {
-      *gone = TRUE;
-      break;
-    }
-    waited += slice;
-  }
-  return res;
-}
-
-static GstFlowReturn
-gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
-{
-  GstFlowReturn ret;
-  GError *err = NULL;
-  gboolean gone;
-
-  for (;;) {
-    GstIioWaitResult res;
-
-    /* Set before refilling, tested by the pool after it took a buffer
-     * back: a buffer released meanwhile is either refilled here or kicks
-     * the wait below. */
-    g_atomic_int_set (&src->waiting, 1);
-    ret = src->streaming ? gst_iio_dmabuf_src_fill_queue (src, TRUE)
-                         : gst_iio_dmabuf_src_prime (src);
-    if (ret != GST_FLOW_OK) {
-      g_atomic_int_set (&src->waiting, 0);
-      return ret;
-    }
-    if (!src->streaming) {
-      /* Every dma-buf is attached and queued: now the device may run. */
-      if (!gst_iio_device_set_buffer_enabled (src->dev, TRUE, &err)) {
-        g_atomic_int_set (&src->waiting, 0);
-        GST_IIO_POST_ERROR (src, err);
-        return GST_FLOW_ERROR;
-      }
-      src->streaming = TRUE;
-    }
-    /* With the queue full, a buffer coming back has nothing to wake. */
-    if (gst_iio_buffer_n_queued (src->buf) >= src->settings.n_buffers)
-      g_atomic_int_set (&src->waiting, 0);
-    res = gst_iio_dmabuf_src_wait_block (src, out, &gone, &err);
-    g_atomic_int_set (&src->waiting, 0);
-    switch (res) {
-      case GST_IIO_WAIT_KICKED:
-        GST_LOG_OBJECT (src, "a buffer came back: queueing it");
-        break;
-      case GST_IIO_WAIT_OK:
-        src->done_ns = gst_iio_buffer_done_ns (src->buf);
-        src->idle_ns = gst_iio_buffer_idle_ns (src->buf);
-        return gst_iio_dmabuf_src_keep_queue_full (src, out);
-      case GST_IIO_WAIT_FLUSHING:
-        return GST_FLOW_FLUSHING;
-      case GST_IIO_WAIT_TIMEOUT:
-        if (gone)
-          return gst_iio_dmabuf_src_gone (src, "no transfer completes");
-        GST_ELEMENT_ERROR (src, RESOURCE, READ,
-            ("The IIO device delivered nothing for %" GST_TIME_FORMAT,
-                GST_TIME_ARGS (gst_iio_settings_wait_timeout (
-                    GST_ELEMENT (src), &src->settings))),
-            ("device stalled or stopped; see the timeout property"));
-        return GST_FLOW_ERROR;
-      case GST_IIO_WAIT_ERROR:
-        if (!*out) {
-          GST_IIO_POST_ERROR (src, err);
-          return GST_FLOW_ERROR;
-        }
-        if (!gst_iio_buffer_still_enabled (
-                src->dev, src->settings.buffer_index)) {
-          ret = gst_iio_dmabuf_src_gone (src, err->message);
-          g_clear_error (&err);
-          gst_clear_buffer (out);
-          return ret;
-        }
-        /* A failed block: its data is not pushed; the stream goes on. */
-        GST_OBJECT_LOCK (src);
-        src->n_blocks_failed++;
-        GST_OBJECT_UNLOCK (src);
-        GST_IIO_POST_WARNING (src, err);
-        err = NULL;
-        gst_buffer_unref (*out);
-        *out = NULL;
-        src->offset += src->block_samples;
-        src->discont = TRUE;
-        break;
-    }
-  }
-}
-
-static GstFlowReturn
-gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
-{
-  GstBaseSrc *bsrc = GST_BASE_SRC (src);
-  GstFlowReturn ret;
-  GstMapInfo map;
-  GError *err = NULL;
-  gssize n;
-
-  if (!src->streaming) {
-    if (!gst_iio_device_set_buffer_length (src->dev,
-            MAX (2 * src->block_samples, 2 * src->settings.n_buffers), &err) ||
-        !gst_iio_enable_fileio (src->dev, src->buf, src->dmabuf.heap, &err)) {
-      GST_IIO_POST_ERROR (src, err);
-      return GST_FLOW_ERROR;
-    }
-    src->streaming = TRUE;
-  }
-  ret = GST_BASE_SRC_CLASS (parent_class)
-            ->alloc (bsrc, src->offset, src->block_bytes, out);
-  if (ret != GST_FLOW_OK)
-    return ret;
-  gst_buffer_map (*out, &map, GST_MAP_WRITE);
-  n = gst_iio_buffer_read (src->buf, map.data, src->block_bytes,
-      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings), &err);
-  gst_buffer_unmap (*out, &map);
-  if (n == (gssize)src->block_bytes) {
-    GST_OBJECT_LOCK (src);
-    src->n_copies++;
-    GST_OBJECT_UNLOCK (src);
-    return GST_FLOW_OK;
-  }
-  gst_clear_buffer (out);
-  if (n == 0)
-    return GST_FLOW_FLUSHING;
-  GST_IIO_POST_ERROR (src, err);
-  return GST_FLOW_ERROR;
 }
 
 static GstFlowReturn

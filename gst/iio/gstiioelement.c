@@ -140,21 +140,16 @@ gst_iio_extra_buffers (gsize block_bytes)
 
 gboolean
 gst_iio_clear_stale_enable (
-    GstElement *element, GstIioDevice *dev, guint buffer_index, GError **error)
+    GstElement *element, GstIioDevice *dev, GError **error)
 {
-  gchar *attr = g_strdup_printf ("buffer%u/enable", buffer_index);
-  gchar *val = gst_iio_device_read_attr (dev, attr, NULL);
-  gboolean ok = TRUE;
-
   ensure_debug ();
-  if (val && !g_strcmp0 (val, "1")) {
-    GST_WARNING_OBJECT (element,
-        "%s was left enabled by a client that went away: disabling it", attr);
-    ok = gst_iio_device_set_buffer_enabled (dev, FALSE, error);
-  }
-  g_free (val);
-  g_free (attr);
-  return ok;
+  if (!gst_iio_device_get_buffer_enabled (dev))
+    return TRUE;
+  GST_WARNING_OBJECT (element,
+      "buffer %u of %s was left enabled by a client that went away: "
+      "disabling it",
+      gst_iio_device_get_buffer_index (dev), gst_iio_device_get_id (dev));
+  return gst_iio_device_set_buffer_enabled (dev, FALSE, error);
 }
 
 gboolean
@@ -169,8 +164,7 @@ gst_iio_open_buffer (GstElement *element, const gchar *spec,
   /* The device node first: it is exclusive, so past it the buffer is ours. */
   *buf = gst_iio_buffer_open (gst_iio_device_get_devnode (*dev), buffer_index,
       direction == GST_IIO_DIRECTION_OUTPUT, error);
-  if (!*buf ||
-      !gst_iio_clear_stale_enable (element, *dev, buffer_index, error) ||
+  if (!*buf || !gst_iio_clear_stale_enable (element, *dev, error) ||
       !gst_iio_device_select_channels (*dev, channels, error)) {
     g_clear_pointer (buf, gst_iio_buffer_close);
     g_clear_pointer (dev, gst_iio_device_free);
@@ -193,8 +187,11 @@ gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem,
   if (alloc_failed)
     *alloc_failed = fd < 0;
   if (fd >= 0) {
-    ok = gst_iio_buffer_attach (buf, fd, &err);
-    gst_iio_buffer_detach_all (buf);
+    GstIioAttachment *att = gst_iio_buffer_attach (buf, fd, &err);
+
+    ok = att != NULL;
+    if (att)
+      gst_iio_buffer_detach (buf, att);
     close (fd);
   }
   if (err) {
@@ -313,18 +310,19 @@ gst_iio_enable_fileio (
 {
   gint64 deadline = g_get_monotonic_time () + FILEIO_SETTLE_US;
   gulong delay = 1000;
+  GstIioAttachment *att;
   const gchar *source;
   gint fd = gst_iio_dmabuf_alloc_fd (heap, 4096, &source, NULL);
 
   for (;;) {
     if (!gst_iio_device_set_buffer_enabled (dev, TRUE, error))
       break;
-    if (fd < 0 || !gst_iio_buffer_attach (buf, fd, NULL)) {
+    if (fd < 0 || !(att = gst_iio_buffer_attach (buf, fd, NULL))) {
       if (fd >= 0)
         close (fd);
       return TRUE;
     }
-    gst_iio_buffer_detach_all (buf);
+    gst_iio_buffer_detach (buf, att);
     if (!gst_iio_device_set_buffer_enabled (dev, FALSE, error))
       break;
     if (g_get_monotonic_time () > deadline) {
@@ -369,18 +367,6 @@ gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
   return TRUE;
 }
 
-gboolean
-gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index)
-{
-  gchar *attr = g_strdup_printf ("buffer%u/enable", buffer_index);
-  gchar *val = gst_iio_device_read_attr (dev, attr, NULL);
-  gboolean enabled = val && !g_strcmp0 (val, "1");
-
-  g_free (val);
-  g_free (attr);
-  return enabled;
-}
-
 void
 gst_iio_latency_add (GstIioLatency *lat, gint64 ns)
 {
@@ -413,20 +399,6 @@ void
 gst_iio_latency_clear (GstIioLatency *lat)
 {
   lat->n = lat->pos = 0;
-}
-
-gboolean
-gst_iio_next_wait_slice (
-    GstClockTime timeout, GstClockTime waited, GstClockTime *slice)
-{
-  if (timeout == GST_CLOCK_TIME_NONE) {
-    *slice = GST_IIO_ALIVE_CHECK_INTERVAL;
-    return TRUE;
-  }
-  if (waited >= timeout)
-    return FALSE;
-  *slice = MIN (timeout - waited, GST_IIO_ALIVE_CHECK_INTERVAL);
-  return TRUE;
 }
 
 GstClockTime
@@ -549,6 +521,34 @@ gst_iio_settings_clear (GstIioSettings *settings)
   g_clear_pointer (&settings->channels, g_free);
   g_clear_pointer (&settings->attributes, g_free);
   g_clear_pointer (&settings->dma_heap, g_free);
+}
+
+gboolean
+gst_iio_settings_may_set (
+    GstElement *element, guint prop_id, const GParamSpec *pspec)
+{
+  /* What the element opens with needs NULL; what a run is set up with,
+   * READY or below; the timeout may change at any time. */
+  GstState limit = GST_STATE_READY;
+  GstState state = MAX (GST_STATE (element), GST_STATE_NEXT (element));
+
+  switch (prop_id) {
+    case GST_IIO_PROP_DEVICE:
+    case GST_IIO_PROP_BUFFER_INDEX:
+    case GST_IIO_PROP_CHANNELS:
+      limit = GST_STATE_NULL;
+      break;
+    case GST_IIO_PROP_TIMEOUT:
+      return TRUE;
+    default:
+      break;
+  }
+  if (state <= limit)
+    return TRUE;
+  GST_WARNING_OBJECT (element,
+      "\"%s\" can only change in %s or below: kept as it is in %s", pspec->name,
+      gst_element_state_get_name (limit), gst_element_state_get_name (state));
+  return FALSE;
 }
 
 gboolean

@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include "gstiiobuffer.h"
 #include "gstiiodevice.h"
+#include "gstiioqueue.h"
 
 G_BEGIN_DECLS
 
@@ -80,7 +81,7 @@ gboolean gst_iio_open_buffer (GstElement *element, const gchar *spec,
  * kernel lets one process at a time): a client died while streaming. Its
  * enable is stale; this disables it, or no channel could be selected. */
 gboolean gst_iio_clear_stale_enable (
-    GstElement *element, GstIioDevice *dev, guint buffer_index, GError **error);
+    GstElement *element, GstIioDevice *dev, GError **error);
 
 /* Attaches and detaches one small dma-buf from @heap: tells whether @buf
  * does DMABUF at all, before anything is negotiated. FALSE with the reason
@@ -123,11 +124,6 @@ gboolean gst_iio_enable_fileio (
 gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
     gdouble sampling_frequency, GError **error);
 
-/* Whether bufferN of @dev is still there and enabled: a transfer aborted
- * while it is not (the device was removed, or someone else disabled the
- * buffer) is no passing failure. */
-gboolean gst_iio_buffer_still_enabled (GstIioDevice *dev, guint buffer_index);
-
 /* The last GST_IIO_LATENCY_WINDOW latencies of one kind (ns), for the
  * percentiles in an element's stats. Not locked: the caller's lock. */
 #define GST_IIO_LATENCY_WINDOW 1024
@@ -141,15 +137,6 @@ void gst_iio_latency_add (GstIioLatency *lat, gint64 ns);
 /* The @pct-th percentile of the window, 0 when empty. */
 guint64 gst_iio_latency_percentile (const GstIioLatency *lat, guint pct);
 void gst_iio_latency_clear (GstIioLatency *lat);
-
-/* Waits for a transfer are cut into slices of this, to look between them
- * whether the device is still there: after its removal none completes. */
-#define GST_IIO_ALIVE_CHECK_INTERVAL (200 * GST_MSECOND)
-
-/* How long the next slice of a wait of @timeout (GST_CLOCK_TIME_NONE: for
- * ever) may be, @waited into it; FALSE when the wait is over. */
-gboolean gst_iio_next_wait_slice (
-    GstClockTime timeout, GstClockTime waited, GstClockTime *slice);
 
 /* The properties both elements have, and their values (the element's
  * object lock guards them). */
@@ -206,6 +193,13 @@ void gst_iio_settings_clear (GstIioSettings *settings);
  * wait's bound: GST_CLOCK_TIME_NONE for 0 (wait for ever). */
 GstClockTime gst_iio_settings_wait_timeout (
     GstElement *element, const GstIioSettings *settings);
+/* Whether @element (its object lock held) may take a new value of
+ * @prop_id now: "device", "buffer-index" and "channels" in NULL, "timeout"
+ * at any time, the others (and an element's own) in READY or below. A
+ * refused value is logged and not taken: a running stream keeps what it
+ * was set up with. */
+gboolean gst_iio_settings_may_set (
+    GstElement *element, guint prop_id, const GParamSpec *pspec);
 /* FALSE when @prop_id is none of the shared ones. */
 gboolean gst_iio_settings_set_property (
     GstIioSettings *settings, guint prop_id, const GValue *value);

@@ -209,13 +209,13 @@ play_use_pool (Play *p, GstBufferPool *pool)
   fail_unless (gst_buffer_pool_set_active (pool, TRUE));
 }
 
+static void play_push_buffer (Play *p, GstBuffer *buf);
+
 /* Sends one buffer of @size bytes of known data. */
 static void
 play_push (Play *p, gsize size)
 {
-  GstFlowReturn ret;
   GstBuffer *buf;
-  GstMapInfo map;
 
   if (p->pool) {
     fail_unless_equals_int (
@@ -224,6 +224,17 @@ play_push (Play *p, gsize size)
   } else {
     buf = gst_buffer_new_allocate (NULL, size, NULL);
   }
+  play_push_buffer (p, buf);
+}
+
+/* Fills @buf (taken) with known data and sends it. */
+static void
+play_push_buffer (Play *p, GstBuffer *buf)
+{
+  gsize size = gst_buffer_get_size (buf);
+  GstFlowReturn ret;
+  GstMapInfo map;
+
   if (gst_buffer_n_memory (buf) > 0 &&
       gst_is_dmabuf_memory (gst_buffer_peek_memory (buf, 0))) {
     guint64 *ino = g_new (guint64, 1);
@@ -1316,6 +1327,93 @@ reload_driver (void)
   iiosim_reload (NULL);
 }
 
+/* An upstream that allocates a fresh dma-buf for every buffer (a decoder
+ * without a pool, another process handing over new ones): each is attached
+ * when it comes and detached when its memory dies, so attachments and fds
+ * stay bounded by the blocks in flight however long it plays. The bound:
+ * n-buffers (4) queued and the one being played, attached; the fds of
+ * those, their dups, and appsrc's queue (4). */
+GST_START_TEST (test_fresh_dmabufs_stay_bounded)
+{
+  GstAllocator *alloc = gst_dmabuf_allocator_new ();
+  guint64 attached, max_attached = 0;
+  guint fds, fds0, max_fds = 0;
+  Play p;
+
+  dac_free_run ();
+  play_init (&p, "io-mode=dmabuf-import n-buffers=4", 4);
+  fds0 = iiosim_count_fds ();
+  for (guint i = 0; i < 10000; i++) {
+    GstMemory *mem = iiosim_heap_memory (alloc, BLOCK);
+    GstBuffer *buf = gst_buffer_new ();
+
+    fail_unless (mem != NULL);
+    gst_buffer_append_memory (buf, mem);
+    play_push_buffer (&p, buf);
+    if (i % 50 == 0) {
+      attached = iiosim_stat_u64 (p.sink, "dmabufs-attached");
+      fds = iiosim_count_fds ();
+      max_attached = MAX (max_attached, attached);
+      max_fds = MAX (max_fds, fds);
+    }
+  }
+  play_eos (&p);
+  fail_unless_equals_int (wait_eos (p.pipe, 300 * GST_SECOND), 0);
+  play_check_dac (&p);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "copies"), 0);
+  GST_INFO ("at most %" G_GUINT64_FORMAT " attached, %u fds (%u before)",
+      max_attached, max_fds, fds0);
+  fail_unless (max_attached <= 5, "%" G_GUINT64_FORMAT " dma-bufs attached",
+      max_attached);
+  fail_unless (max_fds <= fds0 + 3 * 5 + 4, "%u fds, %u before", max_fds, fds0);
+  play_clear (&p);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* Upstream asks for a pool 100 times in one run and plays a few buffers
+ * from each: every pool the sink offered is attached as it allocates, and
+ * let go of as it dies. The bound: the pool in use (n-buffers = 4 at
+ * activation) and the blocks of the one before still in flight (4). */
+GST_START_TEST (test_allocation_queries_stay_bounded)
+{
+  guint64 attached, max_attached = 0;
+  guint fds0 = 0;
+  Play p;
+
+  dac_free_run ();
+  play_init (&p, "io-mode=dmabuf n-buffers=4", 4);
+  for (guint i = 0; i < 100; i++) {
+    guint size = 0;
+    GstBufferPool *pool = play_query_pool (&p, &size);
+
+    fail_unless (pool != NULL, "query %u: no pool offered", i);
+    fail_unless_equals_int (size, BLOCK);
+    play_use_pool (&p, pool);
+    for (guint j = 0; j < 5; j++)
+      play_push (&p, BLOCK);
+    attached = iiosim_stat_u64 (p.sink, "dmabufs-attached");
+    max_attached = MAX (max_attached, attached);
+    gst_buffer_pool_set_active (pool, FALSE);
+    gst_object_unref (pool);
+    p.pool = NULL;
+    if (i == 1)
+      fds0 = iiosim_count_fds ();
+  }
+  play_eos (&p);
+  fail_unless_equals_int (wait_eos (p.pipe, 300 * GST_SECOND), 0);
+  play_check_dac (&p);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "copies"), 0);
+  fail_unless (max_attached <= 8, "%" G_GUINT64_FORMAT " dma-bufs attached",
+      max_attached);
+  fail_unless (iiosim_count_fds () <= fds0 + 8, "%u fds, %u after query 1",
+      iiosim_count_fds (), fds0);
+  play_clear (&p);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiodmabufsink_suite (void)
 {
@@ -1327,6 +1425,8 @@ iiodmabufsink_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_dmabuf_proposed_pool);
   tcase_add_test (tc, test_dmabuf_import_heap_pool);
+  tcase_add_test (tc, test_fresh_dmabufs_stay_bounded);
+  tcase_add_test (tc, test_allocation_queries_stay_bounded);
   tcase_add_test (tc, test_rw_system_memory);
   tcase_add_test (tc, test_switch_dmabuf_to_rw);
   tcase_add_test (tc, test_empty_and_oversized_buffers);

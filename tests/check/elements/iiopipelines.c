@@ -638,6 +638,174 @@ setup (void)
   iiosim_reload (NULL);
 }
 
+/* Downstream asks again while the source streams: a RECONFIGURE sent
+ * upstream after @at buffers makes the source negotiate its allocation
+ * again. Before it, downstream offers @first (NULL: nothing), after it
+ * @then. */
+typedef struct
+{
+  Follow f;
+  guint at;
+  GstBufferPool *first, *then;
+  GHashTable *then_inodes; /* the dma-bufs of @then */
+  guint64 from_then;       /* buffers that came in one of them */
+  guint queries;
+} Reneg;
+
+static GstPadProbeReturn
+reneg_query (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstQuery *q = GST_PAD_PROBE_INFO_QUERY (info);
+  Reneg *r = user_data;
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstCaps *caps;
+
+  if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  pool = r->queries++ == 0 ? r->first : r->then;
+  if (!pool)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_allocation (q, &caps, NULL);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, 1024, 16, 0);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  gst_query_add_allocation_pool (q, pool, 1024, 16, 0);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static GstPadProbeReturn
+reneg_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  Reneg *r = user_data;
+  guint64 ino = iiosim_dmabuf_inode (buf);
+
+  follow (&r->f, buf);
+  if (r->then_inodes && g_hash_table_contains (r->then_inodes, &ino))
+    r->from_then++;
+  if (r->f.buffers == r->at)
+    fail_unless (gst_pad_push_event (pad, gst_event_new_reconfigure ()));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Captures 300 buffers of 256 scans through a RECONFIGURE at buffer 100:
+ * every sample arrives, in order, no error; returns the source's io-mode
+ * at the end (g_free it). */
+static gchar *
+capture_through_reconfigure (const gchar *io_mode, Reneg *r)
+{
+  gchar *desc = g_strdup_printf (
+      "iiodmabufsrc name=src device=" ADC " channels=voltage0,voltage1 "
+      "sampling-frequency=48000 samples-per-buffer=256 n-buffers=16 "
+      "io-mode=%s num-buffers=300 ! fakesink name=sink sync=false",
+      io_mode);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *src = by_name (pipe, "src"), *sink = by_name (pipe, "sink");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  GstMessage *msg;
+  gchar *mode;
+
+  iiosim_write (ADC, "sim_free_run", "0");
+  r->at = 100;
+  gst_pad_add_probe (
+      pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, reneg_query, r, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, reneg_buffer, r, NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "%s: no EOS", io_mode);
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_EOS) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &err, &dbg);
+    else
+      gst_message_parse_warning (msg, &err, &dbg);
+    fail ("%s: %s (%s)", io_mode, err->message, dbg);
+  }
+  gst_message_unref (msg);
+  /* both allocation queries reached downstream */
+  fail_unless (
+      r->queries >= 2, "%s: %u allocation queries", io_mode, r->queries);
+  fail_unless_equals_uint64 (r->f.buffers, 300);
+  fail_unless (r->f.bad == 0,
+      "%s: %" G_GUINT64_FORMAT " bad values, from buffer %" G_GINT64_FORMAT,
+      io_mode, r->f.bad, r->f.first_bad);
+  fail_unless_equals_uint64 (r->f.discont_after_first, 0);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "samples-lost"), 0);
+  mode = iiosim_stat_string (src, "io-mode");
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pad);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_free (desc);
+  return mode;
+}
+
+/* Each io-mode streams on through a downstream that asks again with the
+ * same answer (no pool: the source's own, or read()). */
+GST_START_TEST (test_reconfigure_keeps_streaming)
+{
+  static const gchar *modes[][2] = {
+    { "auto", "dmabuf" },
+    { "dmabuf", "dmabuf" },
+    { "rw", "rw" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++) {
+    Reneg r = { FOLLOW_INIT (2) };
+    gchar *mode = capture_through_reconfigure (modes[i][0], &r);
+
+    fail_unless_equals_string (mode, modes[i][1]);
+    g_free (mode);
+  }
+}
+
+GST_END_TEST;
+
+/* Downstream offers a new pool mid-stream: the source captures into it from
+ * then on, without a gap. In dmabuf-import, and in auto from downstream's
+ * pool to its own when downstream stops offering one. */
+GST_START_TEST (test_new_pool_mid_stream)
+{
+  GHashTable *inodes =
+      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  Reneg r = { FOLLOW_INIT (2) };
+  gchar *mode;
+
+  r.first = iiosim_heap_pool_new (NULL);
+  r.then = iiosim_heap_pool_new (inodes);
+  r.then_inodes = inodes;
+  mode = capture_through_reconfigure ("dmabuf-import", &r);
+  fail_unless_equals_string (mode, "dmabuf-import");
+  /* from the new pool on (the blocks queued before it came from the
+   * first) */
+  fail_unless (r.from_then >= 150, "%" G_GUINT64_FORMAT " from the new pool",
+      r.from_then);
+  fail_unless (g_hash_table_size (inodes) > 0);
+  g_free (mode);
+  gst_object_unref (r.first);
+  gst_object_unref (r.then);
+  g_hash_table_unref (inodes);
+
+  {
+    Reneg r2 = { FOLLOW_INIT (2) };
+
+    r2.first = iiosim_heap_pool_new (NULL);
+    mode = capture_through_reconfigure ("auto", &r2);
+    fail_unless_equals_string (mode, "dmabuf");
+    g_free (mode);
+    gst_object_unref (r2.first);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 iiopipelines_suite (void)
 {
@@ -658,6 +826,8 @@ iiopipelines_suite (void)
   tcase_add_test (tc, test_dac_names_its_layout);
   tcase_add_test (tc, test_dac_converted_no_warning);
   tcase_add_test (tc, test_empty_channels_means_all);
+  tcase_add_test (tc, test_reconfigure_keeps_streaming);
+  tcase_add_test (tc, test_new_pool_mid_stream);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -390,25 +390,34 @@ heap_pool_set_config (GstBufferPool *bpool, GstStructure *config)
       ->set_config (bpool, config);
 }
 
+GstMemory *
+iiosim_heap_memory (GstAllocator *allocator, gsize size)
+{
+  struct dma_heap_allocation_data data = { 0 };
+  gint heap = open ("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+
+  data.len = size;
+  data.fd_flags = O_RDWR | O_CLOEXEC;
+  if (heap < 0 || ioctl (heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
+    if (heap >= 0)
+      close (heap);
+    return NULL;
+  }
+  close (heap);
+  return gst_dmabuf_allocator_alloc (allocator, data.fd, size);
+}
+
 static GstFlowReturn
 heap_pool_alloc (GstBufferPool *bpool, GstBuffer **buffer,
     GstBufferPoolAcquireParams *params)
 {
   HeapPool *pool = (HeapPool *)bpool;
-  struct dma_heap_allocation_data data = { 0 };
-  gint heap = open ("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+  GstMemory *mem = iiosim_heap_memory (pool->allocator, pool->size);
 
-  data.len = pool->size;
-  data.fd_flags = O_RDWR | O_CLOEXEC;
-  if (heap < 0 || ioctl (heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0) {
-    if (heap >= 0)
-      close (heap);
+  if (!mem)
     return GST_FLOW_ERROR;
-  }
-  close (heap);
   *buffer = gst_buffer_new ();
-  gst_buffer_append_memory (*buffer,
-      gst_dmabuf_allocator_alloc (pool->allocator, data.fd, pool->size));
+  gst_buffer_append_memory (*buffer, mem);
   if (pool->inodes) {
     guint64 *ino = g_new (guint64, 1);
 

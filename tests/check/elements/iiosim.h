@@ -82,6 +82,9 @@ guint iiosim_rss_kib (void);
  * independent of the plugin's own pool; records every dma-buf inode it
  * made in @inodes (a GHashTable of guint64*) if not NULL. */
 GstBufferPool *iiosim_heap_pool_new (GHashTable *inodes);
+/* One dma-buf of @size from the system dma-heap, as @allocator's memory
+ * (a GstDmaBufAllocator); NULL when the heap cannot allocate. */
+GstMemory *iiosim_heap_memory (GstAllocator *allocator, gsize size);
 guint64 iiosim_dmabuf_inode (GstBuffer *buffer);
 /* Makes @pad answer the allocation query that reaches it with @pool,
  * configured for the query's caps, @size, @min and @max (a peer that offers

@@ -36,16 +36,47 @@ check_mode (GstElement *pipe, const gchar *name, const gchar *mode)
   gst_object_unref (el);
 }
 
-/* CYCLES times NULL -> PLAYING (through READY and PAUSED) -> NULL; fds and
- * RSS after the second cycle and at the end are printed and compared. */
+/* Reads an element's "stats" in a loop, as a monitoring application does,
+ * while the state changes under it. */
+typedef struct
+{
+  GstElement *el;
+  gint stop;
+  guint reads;
+} StatsReader;
+
+static gpointer
+read_stats (gpointer data)
+{
+  StatsReader *r = data;
+
+  while (!g_atomic_int_get (&r->stop)) {
+    GstStructure *stats = NULL;
+
+    g_object_get (r->el, "stats", &stats, NULL);
+    fail_unless (stats != NULL);
+    gst_structure_free (stats);
+    r->reads++;
+  }
+  return NULL;
+}
+
+/* CYCLES times NULL -> PLAYING (through READY and PAUSED) -> NULL, with a
+ * thread reading the element's stats all along; fds and RSS after the
+ * second cycle and at the end are printed and compared. */
 static void
 cycle (const gchar *desc, const gchar *el, const gchar *mode)
 {
   GstElement *pipe = gst_parse_launch (desc, NULL);
   guint fds0 = 0, rss0 = 0, fds1, rss1;
   gint64 t0 = g_get_monotonic_time ();
+  StatsReader reader = { 0 };
+  GThread *thread;
 
   fail_unless (pipe != NULL, "%s", desc);
+  reader.el = gst_bin_get_by_name (GST_BIN (pipe), el);
+  fail_unless (reader.el != NULL);
+  thread = g_thread_new ("stats", read_stats, &reader);
   for (guint i = 0; i < CYCLES; i++) {
     fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
         GST_STATE_CHANGE_FAILURE);
@@ -61,12 +92,17 @@ cycle (const gchar *desc, const gchar *el, const gchar *mode)
       rss0 = iiosim_rss_kib ();
     }
   }
+  g_atomic_int_set (&reader.stop, 1);
+  g_thread_join (thread);
+  gst_object_unref (reader.el);
   fds1 = iiosim_count_fds ();
   rss1 = iiosim_rss_kib ();
   g_print ("state cycles: %s %s: %u cycles in %.1f s; fds %u -> %u, "
-           "RSS %u -> %u KiB\n",
+           "RSS %u -> %u KiB; stats read %u times meanwhile\n",
       el, mode, CYCLES, (g_get_monotonic_time () - t0) / 1e6, fds0, fds1, rss0,
-      rss1);
+      rss1, reader.reads);
+  fail_unless (
+      reader.reads >= CYCLES, "stats read only %u times", reader.reads);
   fail_unless_equals_int (fds1, fds0);
   /* a block, or even a GstBuffer, leaked per cycle would show */
   fail_unless (rss1 < rss0 || rss1 - rss0 < IIOSIM_RSS_SLACK_KIB,
@@ -486,6 +522,51 @@ GST_START_TEST (test_downstream_blocks_streaming_thread)
 
 GST_END_TEST;
 
+/* Properties a run is set up with stay as they are while it runs: a new
+ * n-buffers or io-mode in PLAYING is not taken (it would change under the
+ * streaming thread); the timeout may change at any time, and the others
+ * again once the element is back in READY. */
+GST_START_TEST (test_settings_kept_while_running)
+{
+  GstElement *pipe = gst_parse_launch (
+      "iiodmabufsrc name=src device=" ADC " n-buffers=4 ! fakesink", NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  guint n = 0;
+  guint64 timeout = 0;
+  gchar *device = NULL;
+
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (
+      gst_element_get_state (pipe, NULL, NULL, 10 * GST_SECOND),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_set (src, "n-buffers", 7, "device", DAC, "timeout",
+      (guint64)(3 * GST_SECOND), NULL);
+  g_object_get (
+      src, "n-buffers", &n, "device", &device, "timeout", &timeout, NULL);
+  fail_unless_equals_int (n, 4);
+  fail_unless_equals_string (device, ADC);
+  fail_unless_equals_uint64 (timeout, 3 * GST_SECOND);
+  g_free (device);
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  g_object_set (src, "n-buffers", 7, "device", DAC, NULL);
+  g_object_get (src, "n-buffers", &n, "device", &device, NULL);
+  fail_unless_equals_int (n, 7);
+  /* the device is open in READY */
+  fail_unless_equals_string (device, ADC);
+  g_free (device);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  g_object_set (src, "device", DAC, NULL);
+  g_object_get (src, "device", &device, NULL);
+  fail_unless_equals_string (device, DAC);
+  g_free (device);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiostress_suite (void)
 {
@@ -496,6 +577,7 @@ iiostress_suite (void)
   tcase_add_checked_fixture (tc, setup, NULL);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_cycles_src_dmabuf);
+  tcase_add_test (tc, test_settings_kept_while_running);
   tcase_add_test (tc, test_cycles_src_dmabuf_import);
   tcase_add_test (tc, test_cycles_src_rw);
   tcase_add_test (tc, test_cycles_sink_dmabuf);

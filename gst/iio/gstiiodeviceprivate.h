@@ -1,0 +1,44 @@
+/* The IIO device object's fields, shared by the files that make it:
+ * gstiiodevice.c (finding a device, attributes, the buffer) and
+ * gstiiochannels.c (its scan elements).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_IIO_DEVICE_PRIVATE_H__
+#define __GST_IIO_DEVICE_PRIVATE_H__
+
+#include "gstiiodevice.h"
+
+G_BEGIN_DECLS
+
+GST_DEBUG_CATEGORY_EXTERN (gst_iio_device_debug);
+
+/* Also what the device list holds: a listed device has no channels yet and
+ * its buffer fields describe the last buffer probed. */
+struct _GstIioDevice
+{
+  guint num;   /* N of iio:deviceN */
+  gchar *id;   /* "iio:deviceN" */
+  gchar *name; /* NULL when the driver gives none */
+  gchar *label;
+  gchar *path; /* its sysfs directory */
+  gchar *devnode;
+  GstIioDirection direction;
+  guint buffer_index;
+  gchar *buffer_dir;   /* "bufferN"; "buffer" before Linux 5.11 */
+  gchar *scan_dir;     /* "bufferN"; "scan_elements" before 5.11 */
+  const gchar *prefix; /* "in_" or "out_" */
+  GPtrArray *channels; /* GstIioChannel *, owned, by scan index */
+  guint scan_size;
+};
+
+/* gstiiochannels.c */
+void gst_iio_channel_free (gpointer channel);
+/* Loads every scan element of the buffer into dev->channels, as enabled
+ * as sysfs says, and computes the layout. */
+gboolean gst_iio_device_load_channels (GstIioDevice *dev, GError **error);
+gboolean gst_iio_parse_uint (const gchar *s, guint *out);
+
+G_END_DECLS
+
+#endif /* __GST_IIO_DEVICE_PRIVATE_H__ */

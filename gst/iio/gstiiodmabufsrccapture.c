@@ -1,0 +1,412 @@
+/* iiodmabufsrc, capture: keeps the device's queue full from the pool,
+ * copies a block out when downstream holds every buffer, reads in
+ * io-mode=rw, and stamps each block, telling lost samples.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstiiodmabufsrcprivate.h"
+#include "gstiiodmabufpool.h"
+
+#define GST_CAT_DEFAULT gst_iio_dmabuf_src_debug
+
+/* Takes a free buffer from the pool, without waiting (GST_FLOW_EOS: none
+ * is free, downstream holds them all), and checks it can carry a block. */
+static GstFlowReturn
+gst_iio_dmabuf_src_acquire (GstIioDmabufSrc *src, GstBuffer **buffer)
+{
+  GstBufferPoolAcquireParams params = { 0 };
+  GstFlowReturn ret;
+
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  ret = gst_buffer_pool_acquire_buffer (src->pool, buffer, &params);
+  if (ret == GST_FLOW_EOS || ret == GST_FLOW_FLUSHING)
+    return ret;
+  if (ret != GST_FLOW_OK) {
+    GError *perr = GST_IS_IIO_DMABUF_POOL (src->pool)
+        ? gst_iio_dmabuf_pool_take_error (GST_IIO_DMABUF_POOL (src->pool))
+        : NULL;
+
+    if (perr)
+      GST_IIO_POST_ERROR (src, perr);
+    else
+      GST_ELEMENT_ERROR (src, RESOURCE, NO_SPACE_LEFT,
+          ("Cannot get a buffer to capture into"),
+          ("%s pool %" GST_PTR_FORMAT ": %s",
+              GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
+              src->pool, gst_flow_get_name (ret)));
+    return ret;
+  }
+  if (gst_buffer_get_size (*buffer) < src->block_bytes) {
+    GST_ELEMENT_ERROR (src, RESOURCE, SETTINGS,
+        ("The pool's dma-buf of %" G_GSIZE_FORMAT " bytes is smaller than a "
+         "block of %" G_GSIZE_FORMAT,
+            gst_buffer_get_size (*buffer), src->block_bytes),
+        (NULL));
+    gst_clear_buffer (buffer);
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+/* Nothing is in the kernel's queue and the pool has nothing free: waits,
+ * no longer than the timeout, for downstream to let go of a buffer. Our
+ * own pool kicks the wait when one comes back (src->waiting is set);
+ * downstream's pool is asked again every 10 ms. */
+static GstFlowReturn
+gst_iio_dmabuf_src_wait_free (GstIioDmabufSrc *src, GstBuffer **buffer)
+{
+  GstClockTime timeout =
+      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
+  guint64 t0 = gst_iio_now_ns ();
+  GstClockTime slice;
+  GstFlowReturn ret;
+
+  for (;;) {
+    ret = gst_iio_dmabuf_src_acquire (src, buffer);
+    if (ret != GST_FLOW_EOS)
+      return ret;
+    if (!gst_iio_next_wait_slice (timeout, gst_iio_now_ns () - t0, &slice)) {
+      GST_ELEMENT_ERROR (src, RESOURCE, READ,
+          ("Downstream held every buffer for %" GST_TIME_FORMAT
+           ": nothing to capture into",
+              GST_TIME_ARGS (timeout)),
+          ("io-mode=%s, %s pool %" GST_PTR_FORMAT ", n-buffers %u; none "
+           "came back (see the timeout property)",
+              gst_iio_io_mode_nick (src->mode),
+              GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
+              src->pool, src->settings.n_buffers));
+      return GST_FLOW_ERROR;
+    }
+    if (!GST_IS_IIO_DMABUF_POOL (src->pool))
+      slice = MIN (slice, 10 * GST_MSECOND);
+    if (gst_iio_queue_wait_kick (src->queue, slice) == GST_IIO_QUEUE_FLUSHING)
+      return GST_FLOW_FLUSHING;
+  }
+}
+
+/* Before the device runs: stages up to n-buffers from the pool (at least
+ * one), then starts it (the queue attaches them all before it queues
+ * any). */
+static GstFlowReturn
+gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
+{
+  GstBuffer *buffer;
+  GstFlowReturn ret;
+  GError *err = NULL;
+  guint n = 0;
+
+  ret = gst_iio_dmabuf_src_wait_free (src, &buffer);
+  while (ret == GST_FLOW_OK) {
+    if (!gst_iio_queue_push (src->queue, buffer, src->block_bytes, &err)) {
+      GST_IIO_POST_ERROR (src, err);
+      return GST_FLOW_ERROR;
+    }
+    if (++n == src->settings.n_buffers)
+      break;
+    ret = gst_iio_dmabuf_src_acquire (src, &buffer);
+  }
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_EOS)
+    return ret; /* (EOS: downstream holds the others, fewer are queued) */
+  if (!gst_iio_queue_start (src->queue, FALSE, &err)) {
+    GST_IIO_POST_ERROR (src, err);
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+/* While streaming: queues free pool buffers until n-buffers are in the
+ * kernel or none is free (downstream holds them); when nothing at all is
+ * queued and @may_wait, waits for one (bounded by the timeout). */
+static GstFlowReturn
+gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src, gboolean may_wait)
+{
+  GstBuffer *buffer;
+  GstFlowReturn ret;
+  GError *err = NULL;
+
+  while (gst_iio_queue_n_queued (src->queue) < src->settings.n_buffers) {
+    if (may_wait && gst_iio_queue_n_queued (src->queue) == 0)
+      ret = gst_iio_dmabuf_src_wait_free (src, &buffer);
+    else
+      ret = gst_iio_dmabuf_src_acquire (src, &buffer);
+    if (ret == GST_FLOW_EOS)
+      break;
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (!gst_iio_queue_push (src->queue, buffer, src->block_bytes, &err)) {
+      GST_IIO_POST_ERROR (src, err);
+      return GST_FLOW_ERROR;
+    }
+  }
+  return GST_FLOW_OK;
+}
+
+/* Downstream holds every buffer the pool has (a filesink batching small
+ * blocks, a muxer, a deep queue, an application that keeps samples):
+ * rather than let the kernel queue run dry, which loses samples, the
+ * completed @block is copied into system memory and its dma-buf queued
+ * again at once. The copy replaces *@block. */
+static GstFlowReturn
+gst_iio_dmabuf_src_copy_out (GstIioDmabufSrc *src, GstBuffer **block)
+{
+  GstBuffer *copy;
+  GstMapInfo map;
+  GError *err = NULL;
+
+  if (!gst_buffer_map (*block, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (src, RESOURCE, READ,
+        ("Cannot map a captured dma-buf to copy it"),
+        ("downstream holds every buffer of the pool; mapping the block "
+         "failed"));
+    gst_clear_buffer (block);
+    return GST_FLOW_ERROR;
+  }
+  copy = gst_buffer_new_memdup (map.data, src->block_bytes);
+  gst_buffer_unmap (*block, &map);
+  if (!gst_iio_queue_push (
+          src->queue, g_steal_pointer (block), src->block_bytes, &err)) {
+    gst_buffer_unref (copy);
+    GST_IIO_POST_ERROR (src, err);
+    return GST_FLOW_ERROR;
+  }
+  *block = copy;
+  GST_OBJECT_LOCK (src);
+  src->n_copies++;
+  GST_OBJECT_UNLOCK (src);
+  if (!src->copy_logged) {
+    GST_CAT_WARNING_OBJECT (gst_iio_dmabuf_src_performance, src,
+        "downstream holds every buffer of the pool (%s): copying completed "
+        "blocks into system memory to keep %u queued in the device; raise "
+        "samples-per-buffer, or let downstream hold fewer buffers",
+        GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
+        src->settings.n_buffers);
+    src->copy_logged = TRUE;
+  }
+  return GST_FLOW_OK;
+}
+
+/* A block completed: the kernel's queue is refilled at once from the pool.
+ * When the pool has nothing free and the queue would stay a quarter short
+ * of n-buffers or more, the block is copied out and its dma-buf goes back
+ * (above); a buffer or two that downstream holds a moment longer (a
+ * harness, an application that maps each buffer) costs no copy. */
+static GstFlowReturn
+gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
+{
+  guint n = src->settings.n_buffers;
+  /* (no wait: with nothing free, the block in hand goes back instead) */
+  GstFlowReturn ret = gst_iio_dmabuf_src_fill_queue (src, FALSE);
+
+  if (ret != GST_FLOW_OK) {
+    gst_clear_buffer (block);
+    return ret;
+  }
+  if (gst_iio_queue_n_queued (src->queue) >= n - n / 4)
+    return GST_FLOW_OK;
+  return gst_iio_dmabuf_src_copy_out (src, block);
+}
+
+/* Stamps a completed block: PTS from the sample count, re-anchored to the
+ * clock when the device fell behind (samples lost). When the block's fence
+ * says when it completed, that moment is judged, not the moment create()
+ * got to it: a deep queue lets downstream fall behind for a while without
+ * the device losing anything. */
+void
+gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (src));
+  gint rate = (gint)src->rate;
+  GstClockTime block =
+      gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
+  GstClockTime pts;
+
+  if (clock) {
+    GstClockTime now = gst_clock_get_time (clock);
+    GstClockTime base = gst_element_get_base_time (GST_ELEMENT (src));
+    GstClockTime running = now > base ? now - base : 0;
+    guint64 mono = gst_iio_now_ns ();
+
+    gst_object_unref (clock);
+    if (src->done_ns && mono > src->done_ns) {
+      GstClockTime age = mono - src->done_ns;
+
+      running = running > age ? running - age : 0;
+    }
+    if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
+      src->ts0 = running > block ? running - block : 0;
+    } else {
+      GstClockTime expect = src->ts0 +
+          gst_util_uint64_scale_int (
+              src->offset + src->block_samples, GST_SECOND, rate);
+      GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
+      guint64 lost = 0;
+
+      if (running > expect + slack) {
+        /* far behind the device's nominal clock: a stall */
+        lost = gst_util_uint64_scale_int (running - expect, rate, GST_SECOND);
+      } else if (src->idle_ns && running > expect) {
+        /* Behind it by less, and the kernel's queue was empty before this
+         * block: the converter ran on meanwhile. (A device ahead of its
+         * nominal rate, such as a test driver running freely, lost
+         * nothing by waiting.) */
+        lost = gst_util_uint64_scale_int (
+            MIN (src->idle_ns, running - expect), rate, GST_SECOND);
+      }
+      if (lost) {
+        src->offset += lost;
+        src->discont = TRUE;
+        GST_OBJECT_LOCK (src);
+        src->n_samples_lost += lost;
+        src->n_overruns++;
+        GST_OBJECT_UNLOCK (src);
+        GST_ELEMENT_WARNING (src, RESOURCE, READ,
+            ("The IIO device delivered %" G_GUINT64_FORMAT
+             " samples (%" GST_TIME_FORMAT
+             ") late: they are lost (the kernel queue ran "
+             "dry or the device stalled)",
+                lost, GST_TIME_ARGS (running - expect)),
+            ("raise n-buffers or samples-per-buffer, or make downstream "
+             "faster"));
+      }
+    }
+  } else if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
+    src->ts0 = 0;
+  }
+
+  pts = src->ts0 + gst_util_uint64_scale_int (src->offset, GST_SECOND, rate);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buffer) = src->ts0 +
+      gst_util_uint64_scale_int (
+          src->offset + src->block_samples, GST_SECOND, rate) -
+      pts;
+  GST_BUFFER_OFFSET (buffer) = src->offset;
+  GST_BUFFER_OFFSET_END (buffer) = src->offset + src->block_samples;
+  src->offset += src->block_samples;
+  if (src->discont) {
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    src->discont = FALSE;
+  } else {
+    GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_DISCONT);
+  }
+}
+
+/* The device was removed (or someone else disabled its buffer). Takes
+ * @err. */
+static GstFlowReturn
+gst_iio_dmabuf_src_gone (GstIioDmabufSrc *src, GError *err)
+{
+  GST_ELEMENT_ERROR (src, RESOURCE, NOT_FOUND,
+      ("IIO device \"%s\" (%s) went away while streaming (or its buffer was "
+       "disabled by someone else)",
+          gst_iio_device_get_name (src->dev), gst_iio_device_get_id (src->dev)),
+      ("%s", err->message));
+  g_error_free (err);
+  return GST_FLOW_ERROR;
+}
+
+GstFlowReturn
+gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
+{
+  GstClockTime timeout;
+  GstFlowReturn ret;
+  GError *err = NULL;
+
+  for (;;) {
+    GstIioQueueResult res;
+
+    /* Set before refilling, tested by the pool after it took a buffer
+     * back: a buffer released meanwhile is either refilled here or kicks
+     * the wait below. */
+    g_atomic_int_set (&src->waiting, 1);
+    ret = gst_iio_queue_is_started (src->queue)
+        ? gst_iio_dmabuf_src_fill_queue (src, TRUE)
+        : gst_iio_dmabuf_src_prime (src);
+    if (ret != GST_FLOW_OK) {
+      g_atomic_int_set (&src->waiting, 0);
+      return ret;
+    }
+    /* With the queue full, a buffer coming back has nothing to wake. */
+    if (gst_iio_queue_n_queued (src->queue) >= src->settings.n_buffers)
+      g_atomic_int_set (&src->waiting, 0);
+    timeout = gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
+    res = gst_iio_queue_pop (src->queue, timeout, out, &err);
+    g_atomic_int_set (&src->waiting, 0);
+    switch (res) {
+      case GST_IIO_QUEUE_KICKED:
+        GST_LOG_OBJECT (src, "a buffer came back: queueing it");
+        break;
+      case GST_IIO_QUEUE_DONE:
+        src->done_ns = gst_iio_queue_done_ns (src->queue);
+        src->idle_ns = gst_iio_queue_idle_ns (src->queue);
+        return gst_iio_dmabuf_src_keep_queue_full (src, out);
+      case GST_IIO_QUEUE_FLUSHING:
+        return GST_FLOW_FLUSHING;
+      case GST_IIO_QUEUE_TIMEOUT:
+        GST_ELEMENT_ERROR (src, RESOURCE, READ,
+            ("The IIO device delivered nothing for %" GST_TIME_FORMAT,
+                GST_TIME_ARGS (timeout)),
+            ("device stalled or stopped; see the timeout property"));
+        return GST_FLOW_ERROR;
+      case GST_IIO_QUEUE_GONE:
+        return gst_iio_dmabuf_src_gone (src, err);
+      case GST_IIO_QUEUE_FAILED:
+        /* A failed block: its data is not pushed; the stream goes on. */
+        GST_OBJECT_LOCK (src);
+        src->n_blocks_failed++;
+        GST_OBJECT_UNLOCK (src);
+        GST_IIO_POST_WARNING (src, err);
+        err = NULL;
+        src->offset += src->block_samples;
+        src->discont = TRUE;
+        break;
+      case GST_IIO_QUEUE_ERROR:
+        GST_IIO_POST_ERROR (src, err);
+        return GST_FLOW_ERROR;
+    }
+  }
+}
+
+GstFlowReturn
+gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
+{
+  GstBaseSrc *bsrc = GST_BASE_SRC (src);
+  GstFlowReturn ret;
+  GstMapInfo map;
+  GError *err = NULL;
+  gssize n;
+
+  if (!src->streaming) {
+    if (!gst_iio_device_set_buffer_length (src->dev,
+            MAX (2 * src->block_samples, 2 * src->settings.n_buffers), &err) ||
+        !gst_iio_enable_fileio (src->dev, src->buf, src->dmabuf.heap, &err)) {
+      GST_IIO_POST_ERROR (src, err);
+      return GST_FLOW_ERROR;
+    }
+    src->streaming = TRUE;
+  }
+  /* (the element keeps GstBaseSrc's alloc) */
+  ret = GST_BASE_SRC_GET_CLASS (src)->alloc (
+      bsrc, src->offset, src->block_bytes, out);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_buffer_map (*out, &map, GST_MAP_WRITE);
+  n = gst_iio_buffer_read (src->buf, map.data, src->block_bytes,
+      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings), &err);
+  gst_buffer_unmap (*out, &map);
+  if (n == (gssize)src->block_bytes) {
+    GST_OBJECT_LOCK (src);
+    src->n_copies++;
+    GST_OBJECT_UNLOCK (src);
+    return GST_FLOW_OK;
+  }
+  gst_clear_buffer (out);
+  if (n == 0)
+    return GST_FLOW_FLUSHING;
+  GST_IIO_POST_ERROR (src, err);
+  return GST_FLOW_ERROR;
+}

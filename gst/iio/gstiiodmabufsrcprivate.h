@@ -1,0 +1,69 @@
+/* iiodmabufsrc's instance, shared by the files that make the element: the
+ * element (gstiiodmabufsrc.c) and capture (gstiiodmabufsrccapture.c).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_IIO_DMABUF_SRC_PRIVATE_H__
+#define __GST_IIO_DMABUF_SRC_PRIVATE_H__
+
+#include "gstiiodmabufsrc.h"
+#include "gstiioqueue.h"
+
+G_BEGIN_DECLS
+
+GST_DEBUG_CATEGORY_EXTERN (gst_iio_dmabuf_src_debug);
+GST_DEBUG_CATEGORY_EXTERN (gst_iio_dmabuf_src_performance);
+
+struct _GstIioDmabufSrc
+{
+  GstPushSrc parent;
+
+  GstIioSettings settings; /* the object lock guards them */
+
+  /* READY and up */
+  GstIioDevice *dev;
+  GstIioBuffer *buf;
+  GstIioQueue *queue;       /* the pointer: object lock (stats read it) */
+  GstIioDmabufProbe dmabuf; /* found at start: DMABUF, and its allocator */
+
+  /* negotiated */
+  gdouble rate;
+  guint scan_bytes;
+  guint block_samples;
+  gsize block_bytes;
+  GstIioIoMode mode;   /* in use; AUTO until decided */
+  GstBufferPool *pool; /* ours or downstream's, in the dma modes */
+
+  /* streaming thread */
+  gboolean streaming; /* rw: the buffer is enabled */
+  GstClockTime ts0;
+  guint64 offset;
+  gboolean discont;
+  guint64 done_ns;      /* when the block being pushed completed, 0: unknown */
+  guint64 idle_ns;      /* the device's idle time before it (no block queued) */
+  gboolean copy_logged; /* the first copy-out was logged */
+  gint waiting;         /* atomic: create() is between refilling the queue and
+                         * the end of its wait: a buffer that comes back to the
+                         * pool then kicks the wait, to be queued at once */
+
+  /* stats, object lock */
+  guint64 n_buffers_out;
+  guint64 n_bytes_out;
+  guint64 n_copies;
+  guint64 n_samples_lost;
+  guint64 n_overruns; /* times samples were lost */
+  guint64 n_blocks_failed;
+  GstIioLatency push_latency; /* block completion -> handed downstream */
+};
+
+/* gstiiodmabufsrccapture.c: a block from the device, in each io-mode,
+ * and its timestamp. */
+GstFlowReturn gst_iio_dmabuf_src_create_dmabuf (
+    GstIioDmabufSrc *src, GstBuffer **out);
+GstFlowReturn gst_iio_dmabuf_src_create_rw (
+    GstIioDmabufSrc *src, GstBuffer **out);
+void gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer);
+
+G_END_DECLS
+
+#endif /* __GST_IIO_DMABUF_SRC_PRIVATE_H__ */
