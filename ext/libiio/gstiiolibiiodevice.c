@@ -187,17 +187,19 @@ find_device (struct iio_context *ctx, const gchar *spec,
   names = device_names (ctx, direction);
   if (dev)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "IIO device \"%s\" at %s has no %s scan elements (devices with "
-        "some: %s)",
-        spec, uri, what, names);
+        "IIO device \"%s\" at %s has no %s channels\ndevices with %s "
+        "scan elements: %s",
+        spec, uri, what, what, names);
   else if (spec && *spec)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "IIO device \"%s\" not found at %s (devices with %s scan elements: "
-        "%s)",
+        "IIO device \"%s\" not found at %s\ndevices with %s scan "
+        "elements: %s",
         spec, uri, what, names);
   else
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "No IIO device with %s scan elements at %s", what, uri);
+        "No IIO device with %s channels at %s\nno device of the context "
+        "has %s scan elements",
+        what, uri, what);
   g_free (names);
   return NULL;
 }
@@ -233,9 +235,9 @@ select_channels (GstIioLibiioDevice *self, const gchar *list, GError **error)
       gchar *avail = channel_ids (self);
 
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          found ? "Channel \"%s\" is listed twice (IIO device \"%s\" at %s)"
-                : "IIO device \"%s\" at %s has no channel \"%s\" (available: "
-                  "%s)",
+          found ? "Channel \"%s\" is listed twice\nIIO device \"%s\" at %s"
+                : "IIO device \"%s\" at %s has no channel \"%s\"\navailable: "
+                  "%s",
           found ? id : gst_iio_libiio_device_get_name (self),
           found ? gst_iio_libiio_device_get_name (self) : self->uri,
           found ? self->uri : id, avail);
@@ -266,7 +268,8 @@ select_channels (GstIioLibiioDevice *self, const gchar *list, GError **error)
   }
   if (!n_enabled) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "No channel selected on IIO device \"%s\" at %s",
+        "No channel selected on IIO device \"%s\" at %s\nthe channel "
+        "list named none",
         gst_iio_libiio_device_get_name (self), self->uri);
     return FALSE;
   }
@@ -300,7 +303,8 @@ gst_iio_libiio_context_new (
     gchar *reason = gst_iio_libiio_strerror (errno ? errno : ENODEV);
 
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
-        "Cannot create the libiio context of \"%s\": %s", uri, reason);
+        "Cannot reach the libiio context \"%s\"\niio_create_context: %s", uri,
+        reason);
     g_free (reason);
     return NULL;
   }
@@ -363,7 +367,8 @@ gst_iio_libiio_device_open (const gchar *uri, const gchar *spec,
   size = iio_device_get_sample_size (self->dev);
   if (size != (gssize)self->scan_bytes) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "IIO device \"%s\" at %s: libiio gives a scan of %" G_GSSIZE_FORMAT
+        "IIO device \"%s\" at %s has a scan layout this element does not "
+        "understand\nlibiio gives a scan of %" G_GSSIZE_FORMAT
         " bytes where the channels make %u",
         gst_iio_libiio_device_get_name (self), uri, size, self->scan_bytes);
     gst_iio_libiio_device_free (self);
@@ -518,7 +523,7 @@ set_sampling_frequency (GstIioLibiioDevice *dev, gdouble hz, GError **error)
   reason = gst_iio_libiio_strerror (ret);
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
       "Cannot set the sampling frequency of IIO device \"%s\" at %s to %g "
-      "Hz: %s",
+      "Hz\n%s",
       gst_iio_libiio_device_get_name (dev), dev->uri, hz, reason);
   g_free (reason);
   return FALSE;
@@ -539,7 +544,7 @@ write_attr (GQuark field, const GValue *value, gpointer user_data)
     gchar *reason = gst_iio_libiio_strerror (ret);
 
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "Cannot write \"%s\" to attribute %s of IIO device \"%s\" at %s: %s",
+        "Cannot write \"%s\" to attribute %s of IIO device \"%s\" at %s\n%s",
         text ? text : "", name, gst_iio_libiio_device_get_name (dev), dev->uri,
         reason);
     g_free (reason);
@@ -559,7 +564,8 @@ gst_iio_libiio_device_apply_settings (GstIioLibiioDevice *dev,
 
     if (!attrs) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "Cannot parse attributes \"%s\": expected name=value,name=value",
+          "Cannot parse the attributes: write name=value,name=value\n"
+          "attributes=\"%s\"",
           attributes);
       return FALSE;
     }

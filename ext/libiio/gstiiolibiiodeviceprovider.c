@@ -154,20 +154,6 @@ gst_iio_libiio_provider_device_init (GstIioLibiioProviderDevice *self)
 
 /* ----- listing ----- */
 
-/* "id:type,id:type" of every scan element. */
-static gchar *
-describe_channels (GPtrArray *channels)
-{
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < channels->len; i++) {
-    GstIioChannel *ch = g_ptr_array_index (channels, i);
-
-    g_string_append_printf (s, "%s%s:%s", i ? "," : "", ch->id, ch->type);
-  }
-  return g_string_free (s, FALSE);
-}
-
 static GstDevice *
 device_from_libiio (GstIioLibiioDevice *dev, GstIioDirection direction)
 {
@@ -177,7 +163,7 @@ device_from_libiio (GstIioLibiioDevice *dev, GstIioDirection direction)
   const gchar *label = iio_device_get_label (iio);
   gboolean output = direction == GST_IIO_DIRECTION_OUTPUT;
   g_autofree gchar *channels =
-      describe_channels (gst_iio_libiio_device_get_channels (dev));
+      gst_iio_caps_describe_channels (gst_iio_libiio_device_get_channels (dev));
   g_autofree gchar *display = NULL;
   GPtrArray *enabled = gst_iio_libiio_device_get_enabled_channels (dev);
   gdouble rate = gst_iio_libiio_device_get_sampling_frequency (dev);

@@ -123,11 +123,6 @@ struct _GstIioLibiioSink
   gboolean stop_repeat;    /* lock */
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (
-        "audio/x-raw, layout = (string) interleaved; " GST_IIO_CAPS_GENERIC));
-
 #define gst_iio_libiio_sink_parent_class parent_class
 G_DEFINE_TYPE (GstIioLibiioSink, gst_iio_libiio_sink, GST_TYPE_BASE_SINK);
 GST_ELEMENT_REGISTER_DEFINE (
@@ -191,7 +186,7 @@ gst_iio_libiio_sink_class_init (GstIioLibiioSinkClass *klass)
       "Plays into an IIO device of a libiio context (local, network, USB), "
       "copying each buffer",
       "gst-iio-dmabuf developers");
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_iio_caps_add_pad_template (element_class, GST_PAD_SINK);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_iio_libiio_sink_change_state);
@@ -565,7 +560,9 @@ gst_iio_libiio_sink_whole_scans (GstIioLibiioSink *sink, gsize size)
         ("A buffer of %" G_GSIZE_FORMAT " bytes is no whole number of "
          "%u-byte scans: the partial scan is dropped",
             size, sink->scan_bytes),
-        (NULL));
+        ("%" G_GSIZE_FORMAT " bytes of it played; upstream's buffers should "
+         "hold whole scans of the caps' layout",
+            whole));
     sink->partial_warned = TRUE;
   }
   return whole;
@@ -582,7 +579,9 @@ gst_iio_libiio_sink_render_cyclic (
       GST_ELEMENT_WARNING (sink, STREAM, FAILED,
           ("cyclic=true: the device repeats the first buffer, later ones are "
            "dropped"),
-          (NULL));
+          ("a buffer of %" G_GSIZE_FORMAT " bytes dropped (and those after "
+           "it, without another warning)",
+              size));
       sink->cyclic_warned = TRUE;
     }
     return GST_FLOW_OK;
@@ -612,7 +611,8 @@ gst_iio_libiio_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
   gsize size, off, n;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"), (NULL));
+    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"),
+        ("gst_buffer_map of %" GST_PTR_FORMAT " for reading failed", buffer));
     return GST_FLOW_ERROR;
   }
   size = gst_iio_libiio_sink_whole_scans (sink, map.size);

@@ -103,11 +103,6 @@ struct _GstIioLibiioSrc
   guint64 offset;
 };
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (
-        "audio/x-raw, layout = (string) interleaved; " GST_IIO_CAPS_GENERIC));
-
 #define gst_iio_libiio_src_parent_class parent_class
 G_DEFINE_TYPE (GstIioLibiioSrc, gst_iio_libiio_src, GST_TYPE_PUSH_SRC);
 GST_ELEMENT_REGISTER_DEFINE (
@@ -159,7 +154,7 @@ gst_iio_libiio_src_class_init (GstIioLibiioSrcClass *klass)
       "Captures from an IIO device of a libiio context (local, network, "
       "USB), copying each buffer",
       "gst-iio-dmabuf developers");
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_iio_caps_add_pad_template (element_class, GST_PAD_SRC);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_iio_libiio_src_change_state);
@@ -518,7 +513,7 @@ gst_iio_libiio_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
          " bytes instead of %" G_GSIZE_FORMAT,
             gst_iio_libiio_device_get_name (src->dev), src->uri,
             (gssize)(end - start), src->block_bytes),
-        (NULL));
+        ("iio_buffer_refill gave a block of another size"));
     return GST_FLOW_ERROR;
   }
   *outbuf = gst_buffer_new_memdup (start, src->block_bytes);

@@ -43,7 +43,6 @@ struct _GstIioBuffer
   gint no_sync_file; /* atomic: the kernel cannot export fences */
 };
 
-G_DEFINE_QUARK (gst - iio - buffer - error - quark, gst_iio_buffer_error);
 guint64
 gst_iio_now_ns (void)
 {
@@ -98,10 +97,11 @@ gst_iio_buffer_open (
             : err == EBUSY ? GST_RESOURCE_ERROR_BUSY
             : output       ? GST_RESOURCE_ERROR_OPEN_WRITE
                            : GST_RESOURCE_ERROR_OPEN_READ,
-        "Cannot open %s: %s%s", devnode, g_strerror (err),
-        err == EACCES      ? " (give the user access to the device node)"
-            : err == EBUSY ? " (another process has the device open)"
-                           : "");
+        "Cannot open the IIO device %s%s\nopen(%s): %s", devnode,
+        err == EACCES      ? ": give the user access to the device node"
+            : err == EBUSY ? ": another process has it open"
+                           : "",
+        devnode, g_strerror (err));
     return NULL;
   }
   if (ioctl (devfd, IIO_BUFFER_GET_FD_IOCTL, &idx) < 0) {
@@ -109,7 +109,9 @@ gst_iio_buffer_open (
     close (devfd);
     g_set_error (error, GST_RESOURCE_ERROR,
         err == EBUSY ? GST_RESOURCE_ERROR_BUSY : GST_RESOURCE_ERROR_NOT_FOUND,
-        "Cannot get buffer %u of %s: %s", index, devnode, g_strerror (err));
+        "Cannot get buffer %u of the IIO device %s\n"
+        "IIO_BUFFER_GET_FD_IOCTL(%u) on %s: %s",
+        index, devnode, index, devnode, g_strerror (err));
     return NULL;
   }
 
@@ -121,7 +123,8 @@ gst_iio_buffer_open (
   if (buf->wake_fd < 0) {
     err = errno;
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-        "eventfd: %s", g_strerror (err));
+        "Cannot set up waiting on the IIO buffer\neventfd: %s",
+        g_strerror (err));
     gst_iio_buffer_close (buf);
     return NULL;
   }
@@ -156,12 +159,15 @@ gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
     g_set_error (error, GST_IIO_BUFFER_ERROR,
         unsupported ? GST_IIO_BUFFER_ERROR_NOT_SUPPORTED
                     : code_from_errno (err),
-        "Attaching a dma-buf to the IIO buffer failed: %s%s", g_strerror (err),
-        unsupported ? " (the buffer has no DMABUF support: it is not built on "
-                      "industrialio-buffer-dma, or the kernel is older than "
-                      "6.11)"
-            : err == EBUSY ? " (the buffer is enabled in fileio mode)"
-                           : "");
+        "%s\nIIO_BUFFER_DMABUF_ATTACH_IOCTL(dma-buf fd %d): %s",
+        unsupported ? "The IIO buffer has no DMABUF support (it is not built "
+                      "on industrialio-buffer-dma, or the kernel is older "
+                      "than 6.11)"
+            : err == EBUSY
+            ? "Cannot attach a dma-buf: the IIO buffer is enabled "
+              "in fileio mode"
+            : "Cannot attach a dma-buf to the IIO buffer",
+        dmabuf_fd, g_strerror (err));
     return NULL;
   }
   fd = fcntl (dmabuf_fd, F_DUPFD_CLOEXEC, 3);
@@ -169,7 +175,9 @@ gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
     err = errno;
     ioctl (buf->fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &dmabuf_fd);
     g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
-        "dup of dma-buf fd: %s", g_strerror (err));
+        "Cannot attach a dma-buf to the IIO buffer\n"
+        "F_DUPFD_CLOEXEC of dma-buf fd %d: %s",
+        dmabuf_fd, g_strerror (err));
     return NULL;
   }
   att = g_new (GstIioAttachment, 1);
@@ -206,8 +214,10 @@ gst_iio_buffer_enqueue (GstIioBuffer *buf, GstIioAttachment *att, gsize bytes,
     if (err == EINTR)
       continue;
     g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
-        "Queueing a transfer of %" G_GSIZE_FORMAT " bytes failed: %s", bytes,
-        g_strerror (err));
+        "Cannot queue a block of %" G_GSIZE_FORMAT " bytes in the IIO "
+        "buffer\nIIO_BUFFER_DMABUF_ENQUEUE_IOCTL(dma-buf fd %d, "
+        "%" G_GSIZE_FORMAT " bytes%s): %s",
+        bytes, att->fd, bytes, cyclic ? ", cyclic" : "", g_strerror (err));
     return FALSE;
   }
 
@@ -254,7 +264,8 @@ poll_one (GstIioBuffer *buf, gint fd, short events, GstClockTime timeout,
     if (n < 0) {
       err = errno;
       g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
-          "poll: %s", g_strerror (err));
+          "Waiting for the IIO device failed\npoll(fd %d): %s", fd,
+          g_strerror (err));
       return GST_IIO_WAIT_ERROR;
     }
     if (n == 0)
@@ -272,8 +283,8 @@ poll_one (GstIioBuffer *buf, gint fd, short events, GstClockTime timeout,
     }
     if (pfd[0].revents & (POLLERR | POLLNVAL)) {
       g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_GONE,
-          "poll on fd %d: %s", fd,
-          (pfd[0].revents & POLLNVAL) ? "invalid fd" : "error (device gone?)");
+          "The IIO device went away\npoll(fd %d): %s", fd,
+          (pfd[0].revents & POLLNVAL) ? "POLLNVAL" : "POLLERR");
       return GST_IIO_WAIT_ERROR;
     }
     if (pfd[0].revents & events)
@@ -317,7 +328,9 @@ gst_iio_buffer_wait (GstIioBuffer *buf, GstIioAttachment *att,
   }
   if (info.status < 0) {
     g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TRANSFER,
-        "The IIO transfer failed: %s", g_strerror (-info.status));
+        "The IIO device failed a transfer\nfence of dma-buf fd %d "
+        "(sync_file %d) signalled with %s",
+        att->fd, att->sync_fd, g_strerror (-info.status));
     res = GST_IIO_WAIT_ERROR;
   }
   close (att->sync_fd);
@@ -344,8 +357,9 @@ fileio (GstIioBuffer *buf, guint8 *data, gsize size, GstClockTime timeout,
         return 0;
       case GST_IIO_WAIT_TIMEOUT:
         g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TIMEOUT,
-            "No data from the device for %" GST_TIME_FORMAT,
-            GST_TIME_ARGS (timeout));
+            "The IIO device did not move data for %" GST_TIME_FORMAT
+            "\npoll(buffer fd %d) timed out",
+            GST_TIME_ARGS (timeout), buf->fd);
         return -1;
       default:
         return -1;
@@ -356,13 +370,16 @@ fileio (GstIioBuffer *buf, guint8 *data, gsize size, GstClockTime timeout,
       err = errno;
       if (err == EINTR || err == EAGAIN)
         continue;
-      g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err), "%s: %s",
-          buf->output ? "write" : "read", g_strerror (err));
+      g_set_error (error, GST_IIO_BUFFER_ERROR, code_from_errno (err),
+          "%s the IIO buffer failed\n%s(buffer fd %d): %s",
+          buf->output ? "Writing to" : "Reading from",
+          buf->output ? "write" : "read", buf->fd, g_strerror (err));
       return -1;
     }
     if (n == 0) {
       g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_GONE,
-          "The device went away");
+          "The IIO device went away\n%s(buffer fd %d) returned 0",
+          buf->output ? "write" : "read", buf->fd);
       return -1;
     }
     done += n;

@@ -9,23 +9,11 @@
 #define __GST_IIO_BUFFER_H__
 
 #include <gst/gst.h>
+#include "gstiiosettings.h"
 
 G_BEGIN_DECLS
 
 typedef struct _GstIioBuffer GstIioBuffer;
-
-/* Errors of the data plane. */
-#define GST_IIO_BUFFER_ERROR (gst_iio_buffer_error_quark ())
-GQuark gst_iio_buffer_error_quark (void);
-typedef enum {
-  GST_IIO_BUFFER_ERROR_FAILED,
-  GST_IIO_BUFFER_ERROR_NOT_SUPPORTED, /* no DMABUF on this buffer */
-  GST_IIO_BUFFER_ERROR_BUSY,
-  GST_IIO_BUFFER_ERROR_TRANSFER, /* the kernel failed or aborted one */
-  GST_IIO_BUFFER_ERROR_GONE,     /* the device went away */
-  GST_IIO_BUFFER_ERROR_TIMEOUT,
-  GST_IIO_BUFFER_ERROR_INVALID, /* not a buffer it can queue */
-} GstIioBufferError;
 
 typedef enum {
   GST_IIO_WAIT_OK,

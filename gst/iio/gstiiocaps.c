@@ -37,6 +37,31 @@ gst_iio_caps_template (void)
                              "[ 1, MAX ]");
 }
 
+gchar *
+gst_iio_caps_describe_channels (GPtrArray *channels)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < channels->len; i++) {
+    GstIioChannel *ch = g_ptr_array_index (channels, i);
+
+    g_string_append_printf (s, "%s%s:%s", i ? "," : "", ch->id, ch->type);
+  }
+  return g_string_free (s, FALSE);
+}
+
+void
+gst_iio_caps_add_pad_template (
+    GstElementClass *klass, GstPadDirection direction)
+{
+  GstCaps *caps = gst_iio_caps_template ();
+
+  gst_element_class_add_pad_template (klass,
+      gst_pad_template_new (direction == GST_PAD_SRC ? "src" : "sink",
+          direction, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
+}
+
 static guint
 element_bytes (const GstIioChannel *ch)
 {

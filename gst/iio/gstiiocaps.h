@@ -16,6 +16,14 @@ G_BEGIN_DECLS
 /* What a pad template can carry: any interleaved audio/x-raw and
  * application/x-iio. */
 GstCaps *gst_iio_caps_template (void);
+/* "id:type,id:type" of every channel in @channels (GstIioChannel *), for
+ * a device's properties. */
+gchar *gst_iio_caps_describe_channels (GPtrArray *channels);
+
+/* Adds the "src" or "sink" pad template of an IIO element (always, with
+ * gst_iio_caps_template()) to @klass. */
+void gst_iio_caps_add_pad_template (
+    GstElementClass *klass, GstPadDirection direction);
 
 /* Caps for a scan of @channels (enabled channels in scan order, with
  * offsets, as gst_iio_device_get_enabled_channels() gives) at @rate Hz

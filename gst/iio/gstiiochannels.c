@@ -159,9 +159,9 @@ load_channel (GstIioDevice *dev, const gchar *id, GError **error)
     goto failed;
   if (!gst_iio_channel_parse_type (ch->type, ch)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "%s of IIO device %s is \"%s\", a scan element type this element "
-        "does not understand (expected e.g. \"le:s16/16>>0\")",
-        type_attr, dev->id, ch->type);
+        "IIO device %s has a channel of a type this element does not "
+        "understand\n%s is \"%s\" (expected e.g. \"le:s16/16>>0\")",
+        dev->id, type_attr, ch->type);
     goto failed;
   }
   idx = gst_iio_device_read_attr (dev, index_attr, error);
@@ -169,8 +169,9 @@ load_channel (GstIioDevice *dev, const gchar *id, GError **error)
     goto failed;
   if (!gst_iio_parse_uint (idx, &ch->index)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "%s of IIO device %s is \"%s\", not a scan index", index_attr, dev->id,
-        idx);
+        "IIO device %s has a channel without a scan index\n%s is "
+        "\"%s\"",
+        dev->id, index_attr, idx);
     goto failed;
   }
   en = gst_iio_device_read_attr (dev, en_attr, error);
@@ -200,8 +201,7 @@ gst_iio_device_load_channels (GstIioDevice *dev, GError **error)
   dir = g_dir_open (path, 0, &err);
   if (dir == NULL) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "cannot list the scan elements of IIO device %s: %s", dev->id,
-        err->message);
+        "Cannot list the channels of IIO device %s\n%s", dev->id, err->message);
     g_error_free (err);
     return FALSE;
   }
@@ -266,9 +266,10 @@ parse_selection (
     }
     if (count == 0)
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "IIO device %s (%s) has no channel but a timestamp in buffer%u; "
-          "name the channels to enable",
-          gst_iio_device_get_name (dev), dev->id, dev->buffer_index);
+          "IIO device %s has no channel but a timestamp: name the channels "
+          "to enable\n%s (%s), %s",
+          gst_iio_device_get_name (dev), gst_iio_device_get_name (dev), dev->id,
+          dev->scan_dir);
     return count > 0;
   }
 
@@ -284,15 +285,16 @@ parse_selection (
     }
     if (j == n) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "IIO device %s (%s) has no channel \"%s\" in buffer%u; available: "
-          "%s",
-          gst_iio_device_get_name (dev), dev->id, id, dev->buffer_index,
-          available);
+          "IIO device %s has no channel \"%s\"; available: %s\n"
+          "%s (%s), buffer %u",
+          gst_iio_device_get_name (dev), id, available, dev->path, dev->id,
+          dev->buffer_index);
       return FALSE;
     }
     if (want[j]) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "channel \"%s\" is listed twice in \"%s\"; list each once", id, list);
+          "Channel \"%s\" is listed twice: list each once\nchannels=\"%s\"", id,
+          list);
       return FALSE;
     }
     want[j] = TRUE;
@@ -300,9 +302,9 @@ parse_selection (
   }
   if (count == 0)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "no channel named in \"%s\"; give comma-separated ids of IIO device "
-        "%s (%s): %s",
-        list, gst_iio_device_get_name (dev), dev->id, available);
+        "No channel named: give comma-separated ids of IIO device %s: "
+        "%s\nchannels=\"%s\", %s",
+        gst_iio_device_get_name (dev), available, list, dev->id);
   return count > 0;
 }
 

@@ -135,12 +135,12 @@ list_devices (GError **error)
   if (dir == NULL) {
     if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-          "no IIO devices: %s does not exist (load the device's driver, or "
-          "point GST_IIO_SYSFS_ROOT at the IIO devices)",
+          "There are no IIO devices (load the device's driver)\n%s does "
+          "not exist (GST_IIO_SYSFS_ROOT moves it)",
           root);
     else
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-          "cannot list the IIO devices: %s", err->message);
+          "Cannot list the IIO devices\n%s", err->message);
     g_error_free (err);
     return NULL;
   }
@@ -303,7 +303,7 @@ set_not_found_error (GError **error, GPtrArray *devices, const gchar *spec,
                                     "the device's driver)",
         gst_iio_sysfs_root ());
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-      "%s; %s", why, alternatives);
+      "%s\n%s", why, alternatives);
 }
 
 static gboolean
@@ -452,7 +452,7 @@ gst_iio_device_read_attr (GstIioDevice *dev, const gchar *attr, GError **error)
         g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT)
             ? GST_RESOURCE_ERROR_NOT_FOUND
             : GST_RESOURCE_ERROR_OPEN_READ,
-        "cannot read attribute %s of IIO device %s: %s", attr,
+        "Cannot read attribute %s of IIO device %s\n%s", attr,
         gst_iio_device_get_name (dev), err->message);
     g_error_free (err);
   }
@@ -488,8 +488,8 @@ gst_iio_device_write_attr (
   if (!attr_name_ok (attr)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
         "\"%s\" is no attribute of IIO device %s: give a name inside its "
-        "sysfs directory (no leading /, no ..)",
-        attr, gst_iio_device_get_name (dev));
+        "sysfs directory\nnot under %s (a leading / or ..)",
+        attr, gst_iio_device_get_name (dev), dev->path);
     return FALSE;
   }
   path = g_build_filename (dev->path, attr, NULL);
@@ -497,9 +497,10 @@ gst_iio_device_write_attr (
 
   if (errnum != 0) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "cannot set attribute %s of IIO device %s to \"%s\" (%s): %s%s", attr,
-        gst_iio_device_get_name (dev), value, path, g_strerror (errnum),
-        write_hint (errnum));
+        "Cannot set attribute %s of IIO device %s to \"%s\"%s\n"
+        "write(%s): %s",
+        attr, gst_iio_device_get_name (dev), value, write_hint (errnum), path,
+        g_strerror (errnum));
     return FALSE;
   }
   GST_DEBUG ("%s: %s = %s", dev->id, attr, value);
@@ -551,8 +552,8 @@ gst_iio_device_write_attrs (
 
     if (value == NULL) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "cannot set attribute %s of IIO device %s: a %s has no text form; "
-          "give a string or a number",
+          "Cannot set attribute %s of IIO device %s: give a string or a "
+          "number\na %s has no text form",
           attr, gst_iio_device_get_name (dev), G_VALUE_TYPE_NAME (v));
       return FALSE;
     }
@@ -628,7 +629,9 @@ gst_iio_device_set_sampling_frequency (
 
   if (!(hz > 0 && hz < G_MAXDOUBLE)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "%s Hz is not a sampling frequency; give a positive rate", value);
+        "%s Hz is not a sampling frequency: give a positive rate\n"
+        "IIO device %s (%s)",
+        value, gst_iio_device_get_name (dev), dev->id);
     return FALSE;
   }
   /* the first that exists is the one that counts */
@@ -640,9 +643,9 @@ gst_iio_device_set_sampling_frequency (
       return gst_iio_device_write_attr (dev, attrs->pdata[i], value, error);
   }
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      "cannot set IIO device %s (%s) to %s Hz: it has no sampling_frequency "
-      "attribute; leave the rate to the driver",
-      gst_iio_device_get_name (dev), dev->id, value);
+      "Cannot set IIO device %s to %s Hz: leave the rate to the driver\n"
+      "%s has no sampling_frequency attribute",
+      gst_iio_device_get_name (dev), value, dev->path);
   return FALSE;
 }
 

@@ -143,20 +143,6 @@ gst_iio_dmabuf_device_init (GstIioDmabufDevice *self)
 {
 }
 
-/* "id:type,id:type" of every scan element. */
-static gchar *
-describe_channels (GPtrArray *channels)
-{
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < channels->len; i++) {
-    GstIioChannel *ch = g_ptr_array_index (channels, i);
-
-    g_string_append_printf (s, "%s%s:%s", i ? "," : "", ch->id, ch->type);
-  }
-  return g_string_free (s, FALSE);
-}
-
 /* Whether the buffer takes DMABUF: attaches a small dma-buf. FALSE with
  * @unknown set when the node cannot be opened. */
 static gboolean
@@ -189,7 +175,7 @@ device_from_iio (GstIioDevice *dev)
       gst_iio_device_get_direction (dev) == GST_IIO_DIRECTION_OUTPUT;
   const gchar *label = gst_iio_device_get_label (dev);
   g_autofree gchar *channels =
-      describe_channels (gst_iio_device_get_channels (dev));
+      gst_iio_caps_describe_channels (gst_iio_device_get_channels (dev));
   g_autofree gchar *display = NULL, *unknown = NULL;
   gboolean dmabuf = probe_dmabuf (dev, &unknown);
   GstIioDmabufDevice *device;

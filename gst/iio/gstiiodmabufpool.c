@@ -36,46 +36,10 @@ struct _GstIioDmabufPool
   gpointer alloc_data;                /* under lock */
 };
 
-static gpointer gst_iio_dmabuf_pool_parent_class = NULL;
-static void gst_iio_dmabuf_pool_class_init (GstIioDmabufPoolClass *klass);
-static void gst_iio_dmabuf_pool_init (GstIioDmabufPool *pool);
-
-static void
-gst_iio_dmabuf_pool_class_intern_init (gpointer klass, gpointer data)
-{
-  gst_iio_dmabuf_pool_parent_class = g_type_class_peek_parent (klass);
-  gst_iio_dmabuf_pool_class_init (klass);
-}
-
-static void
-gst_iio_dmabuf_pool_instance_init (GTypeInstance *instance, gpointer klass)
-{
-  gst_iio_dmabuf_pool_init ((GstIioDmabufPool *)instance);
-}
-
-/* Each plugin links a copy of this file (and so may a program that also
- * loads the plugin): the first copy registers the type, the others use it.
- * The instance layout is the same in every copy. */
-GType
-gst_iio_dmabuf_pool_get_type (void)
-{
-  static gsize type = 0;
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_type_from_name ("GstIioDmabufPool");
-
+G_DEFINE_FINAL_TYPE_WITH_CODE (GstIioDmabufPool, gst_iio_dmabuf_pool,
+    GST_TYPE_BUFFER_POOL,
     GST_DEBUG_CATEGORY_INIT (
-        gst_iio_dmabuf_pool_debug, "iiodmabufpool", 0, "IIO dma-buf pool");
-    if (!t)
-      t = g_type_register_static_simple (GST_TYPE_BUFFER_POOL,
-          g_intern_static_string ("GstIioDmabufPool"),
-          sizeof (GstIioDmabufPoolClass), gst_iio_dmabuf_pool_class_intern_init,
-          sizeof (GstIioDmabufPool), gst_iio_dmabuf_pool_instance_init,
-          G_TYPE_FLAG_FINAL);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
+        gst_iio_dmabuf_pool_debug, "iiodmabufpool", 0, "IIO dma-buf pool"));
 
 static gint
 udmabuf_alloc (gsize size, GError **error)
@@ -90,9 +54,9 @@ udmabuf_alloc (gsize size, GError **error)
   if (dev < 0) {
     err = errno;
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "Cannot open /dev/udmabuf to allocate dma-bufs from: %s "
-        "(enable CONFIG_DMABUF_HEAPS_SYSTEM or CONFIG_UDMABUF, or use "
-        "io-mode=rw)",
+        "Cannot allocate dma-bufs: no dma-heap and no /dev/udmabuf (enable "
+        "CONFIG_DMABUF_HEAPS_SYSTEM or CONFIG_UDMABUF, or use io-mode=rw)\n"
+        "open(/dev/udmabuf): %s",
         g_strerror (err));
     return -1;
   }
@@ -101,8 +65,9 @@ udmabuf_alloc (gsize size, GError **error)
       fcntl (memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
     err = errno;
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
-        "memfd of %" G_GSIZE_FORMAT " bytes for udmabuf: %s", size,
-        g_strerror (err));
+        "Cannot allocate a dma-buf of %" G_GSIZE_FORMAT " bytes\n"
+        "memfd for udmabuf: %s",
+        size, g_strerror (err));
     if (memfd >= 0)
       close (memfd);
     close (dev);
@@ -117,7 +82,9 @@ udmabuf_alloc (gsize size, GError **error)
   close (dev);
   if (fd < 0)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
-        "udmabuf of %" G_GSIZE_FORMAT " bytes: %s", size, g_strerror (err));
+        "Cannot allocate a dma-buf of %" G_GSIZE_FORMAT " bytes\n"
+        "UDMABUF_CREATE: %s",
+        size, g_strerror (err));
   return fd;
 }
 
@@ -140,7 +107,8 @@ gst_iio_dmabuf_alloc_fd (
       return udmabuf_alloc (size, error);
     }
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "Cannot open dma-heap %s: %s", heap, g_strerror (err));
+        "Cannot open the dma-heap %s\nopen(%s): %s", heap, heap,
+        g_strerror (err));
     return -1;
   }
   data.len = size;
@@ -151,9 +119,10 @@ gst_iio_dmabuf_alloc_fd (
     g_set_error (error, GST_RESOURCE_ERROR,
         err == ENOMEM ? GST_RESOURCE_ERROR_NO_SPACE_LEFT
                       : GST_RESOURCE_ERROR_SETTINGS,
-        "Allocating %" G_GSIZE_FORMAT " bytes from %s failed: %s%s", size, heap,
-        g_strerror (err),
-        err == ENOTTY || err == EINVAL ? " (is it a dma-heap?)" : "");
+        "Cannot allocate %" G_GSIZE_FORMAT " bytes from %s%s\n"
+        "DMA_HEAP_IOCTL_ALLOC on %s: %s",
+        size, heap, err == ENOTTY || err == EINVAL ? ": it is no dma-heap" : "",
+        heap, g_strerror (err));
     return -1;
   }
   close (hfd);

@@ -100,11 +100,6 @@ enum {
   PROP_CYCLIC,
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (
-        "audio/x-raw, layout = (string) interleaved; " GST_IIO_CAPS_GENERIC));
-
 #define gst_iio_dmabuf_sink_parent_class parent_class
 G_DEFINE_TYPE (GstIioDmabufSink, gst_iio_dmabuf_sink, GST_TYPE_BASE_SINK);
 GST_ELEMENT_REGISTER_DEFINE (
@@ -175,7 +170,7 @@ gst_iio_dmabuf_sink_class_init (GstIioDmabufSinkClass *klass)
       "Sink/Audio/Hardware",
       "Plays into a Linux IIO output buffer, zero-copy through IIO DMABUF",
       "gst-iio-dmabuf developers");
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_iio_caps_add_pad_template (element_class, GST_PAD_SINK);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_change_state);
@@ -528,24 +523,18 @@ gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
 {
   GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
   GError *err = NULL;
-  guint scan_bytes;
   gint rate;
 
-  if (!gst_iio_caps_get_scan (caps, &scan_bytes, &rate) || rate <= 0 ||
-      scan_bytes != sink->scan_bytes) {
-    GST_ELEMENT_ERROR (sink, CORE, NEGOTIATION, (NULL),
-        ("caps %" GST_PTR_FORMAT " do not describe the device's scan of %u "
-         "bytes",
-            caps, sink->scan_bytes));
+  if (!gst_iio_caps_check_scan (
+          GST_ELEMENT (sink), caps, sink->scan_bytes, &rate))
     return FALSE;
-  }
   if (sink->settings.sampling_frequency <= 0 &&
       gst_iio_device_get_sampling_frequency (sink->dev) != rate &&
       !gst_iio_device_set_sampling_frequency (sink->dev, rate, &err)) {
     GST_IIO_POST_ERROR (sink, err);
     return FALSE;
   }
-  GST_INFO_OBJECT (sink, "%d Hz, %u bytes per scan", rate, scan_bytes);
+  GST_INFO_OBJECT (sink, "%d Hz, %u bytes per scan", rate, sink->scan_bytes);
   return TRUE;
 }
 
@@ -715,7 +704,9 @@ gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
         ("A buffer of %" G_GSIZE_FORMAT " bytes is no whole number of "
          "%u-byte scans: the partial scan is dropped",
             size, sink->scan_bytes),
-        (NULL));
+        ("%" G_GSIZE_FORMAT " bytes of it played; upstream's buffers should "
+         "hold whole scans of the caps' layout",
+            whole));
     sink->partial_warned = TRUE;
   }
   return whole;

@@ -265,7 +265,8 @@ gst_iio_dmabuf_sink_copy (
   gsize size, off, n;
 
   if (!gst_buffer_map (buffer, &in, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"), (NULL));
+    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"),
+        ("gst_buffer_map of %" GST_PTR_FORMAT " for reading failed", buffer));
     return GST_FLOW_ERROR;
   }
   size = gst_iio_dmabuf_sink_whole_scans (sink, in.size);
@@ -285,8 +286,10 @@ gst_iio_dmabuf_sink_copy (
       break;
     }
     if (!gst_buffer_map (block, &out, GST_MAP_WRITE)) {
-      GST_ELEMENT_ERROR (
-          sink, RESOURCE, WRITE, ("Cannot map a dma-buf"), (NULL));
+      GST_ELEMENT_ERROR (sink, RESOURCE, WRITE, ("Cannot map a dma-buf"),
+          ("gst_buffer_map of the sink's own %" GST_PTR_FORMAT
+           " for writing failed",
+              block));
       gst_buffer_unref (block);
       ret = GST_FLOW_ERROR;
       break;
@@ -364,7 +367,9 @@ gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
       GST_ELEMENT_WARNING (sink, STREAM, FAILED,
           ("cyclic=true: the device repeats the first buffer, later ones are "
            "dropped"),
-          (NULL));
+          ("buffer %" GST_PTR_FORMAT " dropped (and those after it, without "
+           "another warning)",
+              buffer));
       sink->cyclic_warned = TRUE;
     }
     GST_OBJECT_LOCK (sink);

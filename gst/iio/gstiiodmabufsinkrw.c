@@ -90,7 +90,8 @@ gst_iio_dmabuf_sink_render_rw (GstIioDmabufSink *sink, GstBuffer *buffer)
   gsize size;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"), (NULL));
+    GST_ELEMENT_ERROR (sink, RESOURCE, READ, ("Cannot map a buffer"),
+        ("gst_buffer_map of %" GST_PTR_FORMAT " for reading failed", buffer));
     return GST_FLOW_ERROR;
   }
   size = gst_iio_dmabuf_sink_whole_scans (sink, map.size);

@@ -89,11 +89,6 @@ enum {
   PROP_STATS,
 };
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (
-        "audio/x-raw, layout = (string) interleaved; " GST_IIO_CAPS_GENERIC));
-
 #define gst_iio_dmabuf_src_parent_class parent_class
 G_DEFINE_TYPE (GstIioDmabufSrc, gst_iio_dmabuf_src, GST_TYPE_PUSH_SRC);
 GST_ELEMENT_REGISTER_DEFINE (
@@ -152,7 +147,7 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
       "Source/Audio/Hardware",
       "Captures from a Linux IIO input buffer, zero-copy through IIO DMABUF",
       "gst-iio-dmabuf developers");
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_iio_caps_add_pad_template (element_class, GST_PAD_SRC);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_change_state);
@@ -566,7 +561,7 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
         ("Cannot configure the %s pool for %" G_GSIZE_FORMAT " bytes x %u",
             src->mode == GST_IIO_IO_MODE_DMABUF ? "dma-buf" : "downstream",
             src->block_bytes, min),
-        (NULL));
+        ("gst_buffer_pool_set_config refused by %" GST_PTR_FORMAT, pool));
     gst_object_unref (pool);
     return FALSE;
   }

@@ -45,7 +45,9 @@ gst_iio_dmabuf_src_acquire (GstIioDmabufSrc *src, GstBuffer **buffer)
         ("The pool's dma-buf of %" G_GSIZE_FORMAT " bytes is smaller than a "
          "block of %" G_GSIZE_FORMAT,
             gst_buffer_get_size (*buffer), src->block_bytes),
-        (NULL));
+        ("%s pool %" GST_PTR_FORMAT,
+            GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
+            src->pool));
     gst_clear_buffer (buffer);
     return GST_FLOW_ERROR;
   }

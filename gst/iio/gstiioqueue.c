@@ -146,8 +146,8 @@ mem_link (GstIioQueue *q, GstMemory *mem, guint64 *ino, GError **error)
       err = errno;
       G_UNLOCK (mem_links);
       g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_INVALID,
-          "fstat of dma-buf fd %d: %s", gst_dmabuf_memory_get_fd (mem),
-          g_strerror (err));
+          "Cannot play or capture into this memory\nfstat of dma-buf fd %d: %s",
+          gst_dmabuf_memory_get_fd (mem), g_strerror (err));
       return FALSE;
     }
     links = g_new0 (GstIioMemLinks, 1);
@@ -172,7 +172,7 @@ entry_get_locked (GstIioQueue *q, GstMemory *mem, guint64 ino, GError **error)
     return entry;
   if (q->closed) {
     g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_FAILED,
-        "The IIO buffer is closed");
+        "The IIO buffer is closed\nattach after gst_iio_queue_close()");
     return NULL;
   }
   handle = q->be->attach (q->kbuf, gst_dmabuf_memory_get_fd (mem), error);
@@ -193,7 +193,9 @@ is_dmabuf (GstMemory *mem, GError **error)
   if (mem && gst_is_dmabuf_memory (mem))
     return TRUE;
   g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_INVALID,
-      "Not a dma-buf memory: %" GST_PTR_FORMAT, mem);
+      "Cannot queue this memory in the IIO buffer: it is no dma-buf\n"
+      "%" GST_PTR_FORMAT,
+      mem);
   return FALSE;
 }
 
@@ -413,7 +415,7 @@ gst_iio_queue_pop (
   g_mutex_unlock (&q->lock);
   if (!head) {
     g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_FAILED,
-        "No block is queued");
+        "Nothing to wait for\nno block is queued");
     return GST_IIO_QUEUE_ERROR;
   }
 
@@ -427,7 +429,8 @@ gst_iio_queue_pop (
       break;
     if (!q->be->alive (q->kbuf)) {
       g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_GONE,
-          "The IIO buffer was disabled: no block completes");
+          "The IIO device went away, or someone disabled its buffer\n"
+          "no block completes and bufferN/enable is not 1");
       return GST_IIO_QUEUE_GONE;
     }
     if (timeout == 0)

@@ -520,7 +520,7 @@ GST_START_TEST (test_bad_channel_lists)
 {
   iiosim_expect_error ("audiotestsrc ! " CAPS " ! iiodmabufsink device=" DAC
                        " channels=,",
-      "no channel named", FALSE);
+      "No channel named", FALSE);
   iiosim_expect_error ("audiotestsrc ! " CAPS " ! iiodmabufsink device=" DAC
                        " channels=voltage0,voltage0",
       "listed twice", FALSE);
@@ -1389,7 +1389,7 @@ GST_START_TEST (test_allocation_queries_stay_bounded)
     GstBufferPool *pool = play_query_pool (&p, &size);
 
     fail_unless (pool != NULL, "query %u: no pool offered", i);
-    fail_unless_equals_int (size, BLOCK);
+    fail_unless (size >= BLOCK, "query %u: dma-bufs of %u bytes", i, size);
     play_use_pool (&p, pool);
     for (guint j = 0; j < 5; j++)
       play_push (&p, BLOCK);

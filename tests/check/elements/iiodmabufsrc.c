@@ -702,7 +702,7 @@ GST_START_TEST (test_errors)
       "iiodmabufsrc device=iio-sim-dac ! fakesink", "iio-sim-dac", TRUE);
   /* channel lists that name nothing, or a channel twice */
   iiosim_expect_error ("iiodmabufsrc device=" ADC " channels=, ! fakesink",
-      "no channel named", TRUE);
+      "No channel named", TRUE);
   iiosim_expect_error ("iiodmabufsrc device=" ADC
                        " channels=voltage1,voltage1 ! fakesink",
       "listed twice", TRUE);

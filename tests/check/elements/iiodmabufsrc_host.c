@@ -84,8 +84,9 @@ GST_START_TEST (test_out_of_range_values_refused)
 
 GST_END_TEST;
 
-/* Setting @desc to READY fails with an error whose message holds each of
- * @words. */
+/* Setting @desc to READY fails with an error in two halves (one short
+ * line for users, the details for developers) that, together, hold each
+ * of @words. */
 static void
 expect_error (const gchar *desc, const gchar *const *words)
 {
@@ -93,15 +94,22 @@ expect_error (const gchar *desc, const gchar *const *words)
   GstBus *bus = gst_element_get_bus (pipe);
   GstMessage *msg;
   GError *err = NULL;
+  gchar *dbg = NULL, *both;
 
   fail_unless_equals_int (
       gst_element_set_state (pipe, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "no error message for %s", desc);
-  gst_message_parse_error (msg, &err, NULL);
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (
+      !strchr (err->message, '\n'), "\"%s\" is no one line", err->message);
+  fail_unless (dbg && *dbg, "\"%s\" has no debug text", err->message);
+  both = g_strconcat (err->message, "\n", dbg, NULL);
   for (guint i = 0; words[i]; i++)
-    fail_unless (strstr (err->message, words[i]) != NULL,
-        "\"%s\" does not say \"%s\"", err->message, words[i]);
+    fail_unless (strstr (both, words[i]) != NULL, "\"%s\" does not say \"%s\"",
+        both, words[i]);
+  g_free (both);
+  g_free (dbg);
   fail_unless (err->domain == GST_RESOURCE_ERROR);
   g_error_free (err);
   gst_message_unref (msg);

@@ -215,12 +215,21 @@ iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
 }
 
 void
+iiosim_check_two_halves (const gchar *text, const gchar *debug)
+{
+  fail_unless (text && *text && !strchr (text, '\n') && strlen (text) < 300,
+      "the user text is no short sentence: \"%s\"", text);
+  fail_unless (debug && *debug, "\"%s\" has no debug text", text);
+}
+
+void
 iiosim_expect_error (const gchar *desc, const gchar *what, gboolean at_once)
 {
   GstElement *pipe = gst_parse_launch (desc, NULL);
   GstStateChangeReturn ret;
   GstMessage *msg;
   GError *err = NULL;
+  gchar *dbg = NULL;
 
   fail_unless (pipe != NULL, "cannot parse %s", desc);
   ret = gst_element_set_state (pipe, GST_STATE_PLAYING);
@@ -229,11 +238,13 @@ iiosim_expect_error (const gchar *desc, const gchar *what, gboolean at_once)
   msg = gst_bus_timed_pop_filtered (
       GST_ELEMENT_BUS (pipe), 10 * GST_SECOND, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "no error for %s", desc);
-  gst_message_parse_error (msg, &err, NULL);
+  gst_message_parse_error (msg, &err, &dbg);
   fail_unless (strstr (err->message, what) != NULL,
       "error \"%s\" does not name \"%s\"", err->message, what);
-  GST_INFO ("%s: %s", desc, err->message);
+  GST_INFO ("%s: %s (%s)", desc, err->message, dbg);
+  iiosim_check_two_halves (err->message, dbg);
   g_error_free (err);
+  g_free (dbg);
   gst_message_unref (msg);
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (pipe);
@@ -271,6 +282,7 @@ iiosim_expect_message (
   va_end (args);
   fail_unless (debug == NULL || (dbg && strstr (dbg, debug) != NULL),
       "debug text \"%s\" does not name \"%s\"", dbg, debug);
+  iiosim_check_two_halves (err->message, dbg);
   g_error_free (err);
   g_free (dbg);
   gst_message_unref (msg);
@@ -576,6 +588,7 @@ iiosim_expect_permission_denied (
     GstElement *el;
     GstMessage *msg;
     GError *err = NULL;
+    gchar *dbg = NULL;
     GstBus *bus;
 
     if (setgid (65534) != 0 || setuid (65534) != 0)
@@ -589,8 +602,9 @@ iiosim_expect_permission_denied (
     msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
     if (!msg)
       _exit (12);
-    gst_message_parse_error (msg, &err, NULL);
-    _exit (strstr (err->message, "Permission denied") && err->code == code
+    gst_message_parse_error (msg, &err, &dbg);
+    _exit (strstr (err->message, "give the user access") && dbg &&
+                strstr (dbg, "Permission denied") && err->code == code
             ? 0
             : 13);
   }

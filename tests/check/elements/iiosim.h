@@ -39,6 +39,9 @@ guint64 iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
 /* Sets the gst-launch pipeline @desc to PLAYING and expects an error
  * message whose text holds @what; with @at_once, the state change itself
  * must fail (an error at READY). */
+/* An element error or warning in two halves: @text one short line for
+ * users, @debug the details. */
+void iiosim_check_two_halves (const gchar *text, const gchar *debug);
 void iiosim_expect_error (
     const gchar *desc, const gchar *what, gboolean at_once);
 
