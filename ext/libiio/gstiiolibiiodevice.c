@@ -8,7 +8,8 @@
 #endif
 
 #include "gstiiolibiiodevice.h"
-#include "gstiioelement.h"
+#include "gstiiocaps.h"
+#include "gstiiosettings.h"
 
 #include <errno.h>
 #include <string.h>
@@ -187,13 +188,13 @@ find_device (struct iio_context *ctx, const gchar *spec,
   names = device_names (ctx, direction);
   if (dev)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "IIO device \"%s\" at %s has no %s channels\ndevices with %s "
-        "scan elements: %s",
-        spec, uri, what, what, names);
+        "IIO device \"%s\" at %s has no %s channels; those with some: "
+        "%s\nno %s scan element in the context's description of it",
+        spec, uri, what, names, what);
   else if (spec && *spec)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-        "IIO device \"%s\" not found at %s\ndevices with %s scan "
-        "elements: %s",
+        "IIO device \"%s\" not found at %s; those with %s channels: "
+        "%s\nno device of that name, label or id in the context",
         spec, uri, what, names);
   else
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
@@ -426,16 +427,7 @@ gst_iio_libiio_device_get_channels (GstIioLibiioDevice *dev)
 GPtrArray *
 gst_iio_libiio_device_get_enabled_channels (GstIioLibiioDevice *dev)
 {
-  GPtrArray *out = g_ptr_array_new ();
-  guint i;
-
-  for (i = 0; i < dev->channels->len; i++) {
-    GstIioChannel *ch = g_ptr_array_index (dev->channels, i);
-
-    if (ch->enabled)
-      g_ptr_array_add (out, ch);
-  }
-  return out;
+  return gst_iio_channels_enabled (dev->channels);
 }
 
 guint

@@ -62,7 +62,7 @@
 
 #include "gstiiolibiiosink.h"
 #include "gstiiocaps.h"
-#include "gstiioelement.h"
+#include "gstiiosettings.h"
 #include "gstiiolibiiodevice.h"
 
 #include <errno.h>
@@ -553,19 +553,8 @@ gst_iio_libiio_sink_ensure_buffer (GstIioLibiioSink *sink, gsize size)
 static gsize
 gst_iio_libiio_sink_whole_scans (GstIioLibiioSink *sink, gsize size)
 {
-  gsize whole = size - size % sink->scan_bytes;
-
-  if (whole != size && !sink->partial_warned) {
-    GST_ELEMENT_WARNING (sink, STREAM, FORMAT,
-        ("A buffer of %" G_GSIZE_FORMAT " bytes is no whole number of "
-         "%u-byte scans: the partial scan is dropped",
-            size, sink->scan_bytes),
-        ("%" G_GSIZE_FORMAT " bytes of it played; upstream's buffers should "
-         "hold whole scans of the caps' layout",
-            whole));
-    sink->partial_warned = TRUE;
-  }
-  return whole;
+  return gst_iio_whole_scans (
+      GST_ELEMENT (sink), size, sink->scan_bytes, &sink->partial_warned);
 }
 
 static GstFlowReturn

@@ -50,7 +50,7 @@
 
 #include "gstiiolibiiosrc.h"
 #include "gstiiocaps.h"
-#include "gstiioelement.h"
+#include "gstiiosettings.h"
 #include "gstiiolibiiodevice.h"
 
 #include <errno.h>
@@ -338,19 +338,11 @@ gst_iio_libiio_src_query (GstBaseSrc *bsrc, GstQuery *query)
 {
   GstIioLibiioSrc *src = GST_IIO_LIBIIO_SRC (bsrc);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    GstClockTime block;
-
-    if (src->rate <= 0 || src->block_samples == 0)
-      return FALSE;
-    /* A block is pushed when libiio has refilled it; the kernel (and iiod)
-     * keep a few more in flight. */
-    block = gst_util_uint64_scale_int (
-        src->block_samples, GST_SECOND, (gint)src->rate);
-    gst_query_set_latency (
-        query, TRUE, block, block * GST_IIO_DEFAULT_N_BUFFERS);
-    return TRUE;
-  }
+  /* A block is pushed when libiio has refilled it; the kernel (and iiod)
+   * keep a few more in flight. */
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    return gst_iio_latency_query_answer (
+        query, src->block_samples, src->rate, GST_IIO_DEFAULT_N_BUFFERS);
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
 
@@ -435,7 +427,6 @@ static void
 gst_iio_libiio_src_timestamp (GstIioLibiioSrc *src, GstBuffer *buffer)
 {
   gint rate = (gint)src->rate;
-  GstClockTime pts;
 
   if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
     GstClock *clock = gst_element_get_clock (GST_ELEMENT (src));
@@ -454,15 +445,8 @@ gst_iio_libiio_src_timestamp (GstIioLibiioSrc *src, GstBuffer *buffer)
     }
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
   }
-  pts = src->ts0 + gst_util_uint64_scale_int (src->offset, GST_SECOND, rate);
-  GST_BUFFER_PTS (buffer) = pts;
-  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buffer) = src->ts0 +
-      gst_util_uint64_scale_int (
-          src->offset + src->block_samples, GST_SECOND, rate) -
-      pts;
-  GST_BUFFER_OFFSET (buffer) = src->offset;
-  GST_BUFFER_OFFSET_END (buffer) = src->offset + src->block_samples;
+  gst_iio_stamp_buffer (
+      buffer, src->ts0, src->offset, src->block_samples, rate);
   src->offset += src->block_samples;
 }
 

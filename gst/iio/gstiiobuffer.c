@@ -357,9 +357,10 @@ fileio (GstIioBuffer *buf, guint8 *data, gsize size, GstClockTime timeout,
         return 0;
       case GST_IIO_WAIT_TIMEOUT:
         g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TIMEOUT,
-            "The IIO device did not move data for %" GST_TIME_FORMAT
+            "The IIO device %s nothing for %" GST_TIME_FORMAT
             "\npoll(buffer fd %d) timed out",
-            GST_TIME_ARGS (timeout), buf->fd);
+            buf->output ? "consumed" : "delivered", GST_TIME_ARGS (timeout),
+            buf->fd);
         return -1;
       default:
         return -1;

@@ -37,6 +37,39 @@ gst_iio_caps_template (void)
                              "[ 1, MAX ]");
 }
 
+GPtrArray *
+gst_iio_channels_enabled (GPtrArray *channels)
+{
+  GPtrArray *enabled = g_ptr_array_new ();
+
+  for (guint i = 0; i < channels->len; i++) {
+    GstIioChannel *ch = g_ptr_array_index (channels, i);
+
+    if (ch->enabled)
+      g_ptr_array_add (enabled, ch);
+  }
+  return enabled;
+}
+
+gsize
+gst_iio_whole_scans (
+    GstElement *element, gsize size, guint scan_bytes, gboolean *warned)
+{
+  gsize whole = size - size % scan_bytes;
+
+  if (whole != size && !*warned) {
+    GST_ELEMENT_WARNING (element, STREAM, FORMAT,
+        ("A buffer of %" G_GSIZE_FORMAT " bytes is no whole number of "
+         "%u-byte scans: the partial scan is dropped",
+            size, scan_bytes),
+        ("%" G_GSIZE_FORMAT " bytes of it played; upstream's buffers should "
+         "hold whole scans of the caps' layout",
+            whole));
+    *warned = TRUE;
+  }
+  return whole;
+}
+
 gchar *
 gst_iio_caps_describe_channels (GPtrArray *channels)
 {

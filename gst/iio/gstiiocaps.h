@@ -16,6 +16,15 @@ G_BEGIN_DECLS
 /* What a pad template can carry: any interleaved audio/x-raw and
  * application/x-iio. */
 GstCaps *gst_iio_caps_template (void);
+/* The enabled channels of @channels, in order (new array of borrowed
+ * pointers: g_ptr_array_unref() it). */
+GPtrArray *gst_iio_channels_enabled (GPtrArray *channels);
+
+/* Bytes of whole @scan_bytes scans in @size; a partial scan is warned
+ * about on @element once (*@warned). */
+gsize gst_iio_whole_scans (
+    GstElement *element, gsize size, guint scan_bytes, gboolean *warned);
+
 /* "id:type,id:type" of every channel in @channels (GstIioChannel *), for
  * a device's properties. */
 gchar *gst_iio_caps_describe_channels (GPtrArray *channels);

@@ -8,6 +8,7 @@
 #endif
 
 #include "gstiiodeviceprivate.h"
+#include "gstiiocaps.h"
 
 #include <string.h>
 
@@ -352,16 +353,7 @@ gst_iio_device_plan_channels (
 GPtrArray *
 gst_iio_device_get_enabled_channels (GstIioDevice *dev)
 {
-  GPtrArray *enabled = g_ptr_array_new ();
-  guint i;
-
-  for (i = 0; i < dev->channels->len; i++) {
-    GstIioChannel *ch = g_ptr_array_index (dev->channels, i);
-
-    if (ch->enabled)
-      g_ptr_array_add (enabled, ch);
-  }
-  return enabled;
+  return gst_iio_channels_enabled (dev->channels);
 }
 
 guint

@@ -482,14 +482,21 @@ gst_iio_dmabuf_sink_post_refused (GstIioDmabufSink *sink, GstMessageType type,
   GstCaps *want = gst_iio_dmabuf_sink_get_caps (GST_BASE_SINK (sink), NULL);
   gchar *want_str = gst_caps_to_string (want);
   gchar *caps_str = gst_caps_to_string (offered);
+  /* The user text names the layout the device plays (the first of its
+   * caps); the debug text has every one of them. */
+  gchar *first = gst_caps_is_empty (want) || gst_caps_is_any (want)
+      ? g_strdup (want_str)
+      : gst_structure_to_string (gst_caps_get_structure (want, 0));
 
   gst_element_message_full (GST_ELEMENT (sink), type, GST_CORE_ERROR,
       GST_CORE_ERROR_NEGOTIATION,
-      g_strdup_printf ("The IIO device %s plays %s, not %s",
-          gst_iio_device_get_name (sink->dev), want_str, caps_str),
-      g_strdup_printf ("%u bytes per scan of the enabled channels; %s",
-          sink->scan_bytes, how),
+      g_strdup_printf ("The IIO device %s plays %s, not what upstream offers",
+          gst_iio_device_get_name (sink->dev), first),
+      g_strdup_printf ("offered: %s; the device plays: %s; %u bytes per scan "
+                       "of the enabled channels; %s",
+          caps_str, want_str, sink->scan_bytes, how),
       __FILE__, GST_FUNCTION, __LINE__);
+  g_free (first);
   g_free (caps_str);
   g_free (want_str);
   gst_caps_unref (want);
@@ -697,19 +704,8 @@ gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
 gsize
 gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
 {
-  gsize whole = size - size % sink->scan_bytes;
-
-  if (whole != size && !sink->partial_warned) {
-    GST_ELEMENT_WARNING (sink, STREAM, FORMAT,
-        ("A buffer of %" G_GSIZE_FORMAT " bytes is no whole number of "
-         "%u-byte scans: the partial scan is dropped",
-            size, sink->scan_bytes),
-        ("%" G_GSIZE_FORMAT " bytes of it played; upstream's buffers should "
-         "hold whole scans of the caps' layout",
-            whole));
-    sink->partial_warned = TRUE;
-  }
-  return whole;
+  return gst_iio_whole_scans (
+      GST_ELEMENT (sink), size, sink->scan_bytes, &sink->partial_warned);
 }
 
 /* The block size of our own dma-bufs and write()s: samples-per-buffer, else

@@ -599,17 +599,10 @@ gst_iio_dmabuf_src_query (GstBaseSrc *bsrc, GstQuery *query)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    GstClockTime block;
-
-    if (src->rate <= 0 || src->block_samples == 0)
-      return FALSE;
-    /* A block is pushed when the device has filled it. */
-    block = gst_util_uint64_scale_int (
-        src->block_samples, GST_SECOND, (gint)src->rate);
-    gst_query_set_latency (query, TRUE, block, block * src->settings.n_buffers);
-    return TRUE;
-  }
+  /* A block is pushed when the device has filled it. */
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
+    return gst_iio_latency_query_answer (
+        query, src->block_samples, src->rate, src->settings.n_buffers);
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
 

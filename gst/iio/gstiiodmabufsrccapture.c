@@ -224,7 +224,6 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   gint rate = (gint)src->rate;
   GstClockTime block =
       gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
-  GstClockTime pts;
 
   if (clock) {
     GstClockTime now = gst_clock_get_time (clock);
@@ -279,15 +278,8 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
     src->ts0 = 0;
   }
 
-  pts = src->ts0 + gst_util_uint64_scale_int (src->offset, GST_SECOND, rate);
-  GST_BUFFER_PTS (buffer) = pts;
-  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buffer) = src->ts0 +
-      gst_util_uint64_scale_int (
-          src->offset + src->block_samples, GST_SECOND, rate) -
-      pts;
-  GST_BUFFER_OFFSET (buffer) = src->offset;
-  GST_BUFFER_OFFSET_END (buffer) = src->offset + src->block_samples;
+  gst_iio_stamp_buffer (
+      buffer, src->ts0, src->offset, src->block_samples, rate);
   src->offset += src->block_samples;
   if (src->discont) {
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);

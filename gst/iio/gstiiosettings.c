@@ -109,6 +109,33 @@ gst_iio_post_error (GstElement *element, GstMessageType type, GError *err,
   g_error_free (err);
 }
 
+void
+gst_iio_stamp_buffer (GstBuffer *buffer, GstClockTime ts0, guint64 offset,
+    guint samples, gint rate)
+{
+  GstClockTime pts = ts0 + gst_util_uint64_scale_int (offset, GST_SECOND, rate);
+
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buffer) = ts0 +
+      gst_util_uint64_scale_int (offset + samples, GST_SECOND, rate) - pts;
+  GST_BUFFER_OFFSET (buffer) = offset;
+  GST_BUFFER_OFFSET_END (buffer) = offset + samples;
+}
+
+gboolean
+gst_iio_latency_query_answer (
+    GstQuery *query, guint block_samples, gdouble rate, guint n_blocks)
+{
+  GstClockTime block;
+
+  if (rate <= 0 || block_samples == 0)
+    return FALSE;
+  block = gst_util_uint64_scale_int (block_samples, GST_SECOND, (gint)rate);
+  gst_query_set_latency (query, TRUE, block, block * n_blocks);
+  return TRUE;
+}
+
 GstStructure *
 gst_iio_parse_attributes (const gchar *text)
 {

@@ -74,6 +74,19 @@ void gst_iio_post_error (GstElement *element, GstMessageType type, GError *err,
   gst_iio_post_error (GST_ELEMENT (el), GST_MESSAGE_WARNING, (err), __FILE__,  \
       GST_FUNCTION, __LINE__)
 
+/* Stamps a block of @samples scans that starts @offset scans after the
+ * stream's time @ts0, at @rate: PTS and DURATION from the sample count (so
+ * that they add up without rounding drift), OFFSET and OFFSET_END in
+ * scans. */
+void gst_iio_stamp_buffer (GstBuffer *buffer, GstClockTime ts0, guint64 offset,
+    guint samples, gint rate);
+
+/* Answers a live source's latency @query: a block of @block_samples at
+ * @rate is pushed once filled (the minimum), and @n_blocks of them may be
+ * in flight (the maximum). FALSE while rate or block are unknown. */
+gboolean gst_iio_latency_query_answer (
+    GstQuery *query, guint block_samples, gdouble rate, guint n_blocks);
+
 /* Parses the "attributes" property: "name=value,name=value" (a GstStructure
  * body). NULL on a syntax error. */
 GstStructure *gst_iio_parse_attributes (const gchar *text);

@@ -133,6 +133,54 @@ GST_START_TEST (test_latency_percentiles)
 
 GST_END_TEST;
 
+/* Consecutive blocks stamped from the sample count tile the timeline: no
+ * gap and no overlap, whatever the rate's rounding. */
+GST_START_TEST (test_stamps_tile_the_timeline)
+{
+  static const gint rates[] = { 48000, 44100, 1000000, 7, 3000001 };
+
+  for (guint r = 0; r < G_N_ELEMENTS (rates); r++) {
+    GstClockTime end = GST_SECOND;
+    guint64 offset = 0;
+
+    for (guint i = 0; i < 1000; i++) {
+      GstBuffer *buf = gst_buffer_new ();
+      guint samples = 1 + (i * 7919) % 1000;
+
+      gst_iio_stamp_buffer (buf, GST_SECOND, offset, samples, rates[r]);
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), end);
+      fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), offset);
+      fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (buf), offset + samples);
+      fail_unless (!GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DTS (buf)));
+      end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+      offset += samples;
+      gst_buffer_unref (buf);
+    }
+    fail_unless_equals_uint64 (end,
+        GST_SECOND + gst_util_uint64_scale_int (offset, GST_SECOND, rates[r]));
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_latency_answer)
+{
+  GstQuery *q = gst_query_new_latency ();
+  GstClockTime min, max;
+  gboolean live;
+
+  fail_if (gst_iio_latency_query_answer (q, 480, 0, 4));
+  fail_if (gst_iio_latency_query_answer (q, 0, 48000, 4));
+  fail_unless (gst_iio_latency_query_answer (q, 480, 48000, 4));
+  gst_query_parse_latency (q, &live, &min, &max);
+  fail_unless (live);
+  fail_unless_equals_uint64 (min, 10 * GST_MSECOND);
+  fail_unless_equals_uint64 (max, 40 * GST_MSECOND);
+  gst_query_unref (q);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiosizing_suite (void)
 {
@@ -140,6 +188,8 @@ iiosizing_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_stamps_tile_the_timeline);
+  tcase_add_test (tc, test_latency_answer);
   tcase_add_test (tc, test_samples_per_block);
   tcase_add_test (tc, test_extra_buffers);
   tcase_add_test (tc, test_wait_slices);
