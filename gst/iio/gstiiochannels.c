@@ -14,17 +14,6 @@
 
 #define GST_CAT_DEFAULT gst_iio_device_debug
 
-gboolean
-gst_iio_parse_uint (const gchar *s, guint *out)
-{
-  guint64 v;
-
-  if (!g_ascii_string_to_unsigned (s, 10, 0, G_MAXUINT, &v, NULL))
-    return FALSE;
-  *out = v;
-  return TRUE;
-}
-
 static gboolean
 skip (const gchar **p, const gchar *literal)
 {
@@ -269,8 +258,8 @@ parse_selection (
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
           "IIO device %s has no channel but a timestamp: name the channels "
           "to enable\n%s (%s), %s",
-          gst_iio_device_get_name (dev), gst_iio_device_get_name (dev), dev->id,
-          dev->scan_dir);
+          gst_iio_device_display_name (dev), gst_iio_device_display_name (dev),
+          dev->id, dev->scan_dir);
     return count > 0;
   }
 
@@ -288,7 +277,7 @@ parse_selection (
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
           "IIO device %s has no channel \"%s\"; available: %s\n"
           "%s (%s), buffer %u",
-          gst_iio_device_get_name (dev), id, available, dev->path, dev->id,
+          gst_iio_device_display_name (dev), id, available, dev->path, dev->id,
           dev->buffer_index);
       return FALSE;
     }
@@ -305,7 +294,7 @@ parse_selection (
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
         "No channel named: give comma-separated ids of IIO device %s: "
         "%s\nchannels=\"%s\", %s",
-        gst_iio_device_get_name (dev), available, list, dev->id);
+        gst_iio_device_display_name (dev), available, list, dev->id);
   return count > 0;
 }
 

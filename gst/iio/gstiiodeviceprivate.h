@@ -32,12 +32,25 @@ struct _GstIioDevice
   guint scan_size;
 };
 
+/* The device's name; its id when the driver gives it no name. */
+static inline const gchar *
+gst_iio_device_display_name (GstIioDevice *dev)
+{
+  return dev->name ? dev->name : dev->id;
+}
+
+/* gstiioattrs.c: the file's contents, trailing newline stripped; NULL with
+ * @error (G_FILE_ERROR) when unreadable. */
+gchar *gst_iio_read_file (const gchar *path, GError **error);
+/* @value in the shortest decimal that reads back the same. */
+gchar *gst_iio_format_double (gdouble value);
+gboolean gst_iio_parse_uint (const gchar *s, guint *out);
+
 /* gstiiochannels.c */
 void gst_iio_channel_free (gpointer channel);
 /* Loads every scan element of the buffer into dev->channels, as enabled
  * as sysfs says, and computes the layout. */
 gboolean gst_iio_device_load_channels (GstIioDevice *dev, GError **error);
-gboolean gst_iio_parse_uint (const gchar *s, guint *out);
 
 G_END_DECLS
 

@@ -676,47 +676,6 @@ gst_iio_dmabuf_sink_unlock_stop (GstBaseSink *bsink)
   return TRUE;
 }
 
-/* The device was removed (or someone else disabled its buffer): what was
- * queued is aborted, and a transfer queued after that never completes. */
-GstFlowReturn
-gst_iio_dmabuf_sink_gone (GstIioDmabufSink *sink, const gchar *detail)
-{
-  GST_ELEMENT_ERROR (sink, RESOURCE, NOT_FOUND,
-      ("IIO device \"%s\" (%s) went away while playing (or someone else "
-       "disabled its buffer)",
-          gst_iio_device_get_name (sink->dev),
-          gst_iio_device_get_id (sink->dev)),
-      ("%s", detail));
-  return GST_FLOW_ERROR;
-}
-
-GstFlowReturn
-gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
-{
-  GST_ELEMENT_ERROR (sink, RESOURCE, WRITE,
-      ("The IIO device consumed nothing for %" GST_TIME_FORMAT,
-          GST_TIME_ARGS (timeout)),
-      ("device stalled or stopped; see the timeout property"));
-  return GST_FLOW_ERROR;
-}
-
-/* Bytes of whole scans in @size; warns once about a partial scan. */
-gsize
-gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
-{
-  return gst_iio_whole_scans (
-      GST_ELEMENT (sink), size, sink->scan_bytes, &sink->partial_warned);
-}
-
-/* The block size of our own dma-bufs and write()s: samples-per-buffer, else
- * the size of the first buffer that needs one. */
-void
-gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size)
-{
-  if (sink->block_bytes == 0)
-    sink->block_bytes = MAX (size, sink->scan_bytes);
-}
-
 static GstFlowReturn
 gst_iio_dmabuf_sink_render (GstBaseSink *bsink, GstBuffer *buffer)
 {

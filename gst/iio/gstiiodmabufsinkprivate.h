@@ -8,6 +8,7 @@
 #define __GST_IIO_DMABUF_SINK_PRIVATE_H__
 
 #include "gstiiodmabufsink.h"
+#include "gstiiocaps.h"
 #include "gstiioqueue.h"
 
 G_BEGIN_DECLS
@@ -68,13 +69,46 @@ struct _GstIioDmabufSink
   GstIioLatency enqueue_latency; /* render() entered -> block queued */
 };
 
-/* gstiiodmabufsink.c */
-GstFlowReturn gst_iio_dmabuf_sink_gone (
-    GstIioDmabufSink *sink, const gchar *detail);
-GstFlowReturn gst_iio_dmabuf_sink_timed_out (
-    GstIioDmabufSink *sink, GstClockTime timeout);
-gsize gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size);
-void gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size);
+/* The device was removed (or someone else disabled its buffer): what was
+ * queued is aborted, and a transfer queued after that never completes. */
+static inline GstFlowReturn
+gst_iio_dmabuf_sink_gone (GstIioDmabufSink *sink, const gchar *detail)
+{
+  GST_ELEMENT_ERROR (sink, RESOURCE, NOT_FOUND,
+      ("IIO device \"%s\" (%s) went away while playing (or someone else "
+       "disabled its buffer)",
+          gst_iio_device_get_name (sink->dev),
+          gst_iio_device_get_id (sink->dev)),
+      ("%s", detail));
+  return GST_FLOW_ERROR;
+}
+
+static inline GstFlowReturn
+gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
+{
+  GST_ELEMENT_ERROR (sink, RESOURCE, WRITE,
+      ("The IIO device consumed nothing for %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (timeout)),
+      ("device stalled or stopped; see the timeout property"));
+  return GST_FLOW_ERROR;
+}
+
+/* Bytes of whole scans in @size; warns once about a partial scan. */
+static inline gsize
+gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
+{
+  return gst_iio_whole_scans (
+      GST_ELEMENT (sink), size, sink->scan_bytes, &sink->partial_warned);
+}
+
+/* The block size of our own dma-bufs and write()s: samples-per-buffer, else
+ * the size of the first buffer that needs one. */
+static inline void
+gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size)
+{
+  if (sink->block_bytes == 0)
+    sink->block_bytes = MAX (size, sink->scan_bytes);
+}
 
 /* gstiiodmabufsinkplay.c: dma-buf blocks through the queue (io-mode
  * dmabuf, dmabuf-import and the zero-copy side of auto). */
