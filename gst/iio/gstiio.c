@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 
 #include "gstiiodeviceprovider.h"
+#include "gstiiodmabufpool.h"
 #include "gstiiodmabufsink.h"
 #include "gstiiodmabufsrc.h"
 
@@ -21,6 +22,9 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (iiodmabufsrc, plugin);
   ok |= GST_ELEMENT_REGISTER (iiodmabufsink, plugin);
   ok |= GST_DEVICE_PROVIDER_REGISTER (iiodeviceprovider, plugin);
+  /* Registered with the plugin, so that a program that loads it can make
+   * one by name ("GstIioDmabufPool") instead of a copy of its own. */
+  gst_type_mark_as_plugin_api (GST_TYPE_IIO_DMABUF_POOL, 0);
   return ok;
 }
 

@@ -255,13 +255,55 @@ gst_iio_dmabuf_pool_finalize (GObject *object)
   G_OBJECT_CLASS (gst_iio_dmabuf_pool_parent_class)->finalize (object);
 }
 
+enum {
+  PROP_0,
+  PROP_DMA_HEAP,
+};
+
+static void
+gst_iio_dmabuf_pool_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstIioDmabufPool *pool = GST_IIO_DMABUF_POOL (object);
+
+  if (prop_id != PROP_DMA_HEAP) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    return;
+  }
+  g_free (pool->heap);
+  pool->heap = g_value_dup_string (value);
+  if (!pool->heap)
+    pool->heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
+}
+
+static void
+gst_iio_dmabuf_pool_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstIioDmabufPool *pool = GST_IIO_DMABUF_POOL (object);
+
+  if (prop_id == PROP_DMA_HEAP)
+    g_value_set_string (value, pool->heap);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
 static void
 gst_iio_dmabuf_pool_class_init (GstIioDmabufPoolClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstBufferPoolClass *pool_class = GST_BUFFER_POOL_CLASS (klass);
 
+  gobject_class->set_property = gst_iio_dmabuf_pool_set_property;
+  gobject_class->get_property = gst_iio_dmabuf_pool_get_property;
   gobject_class->finalize = gst_iio_dmabuf_pool_finalize;
+  /* For programs that load the plugin and want its pool (as a peer that
+   * offers dma-heap dma-bufs): g_object_new() by the type's name. */
+  g_object_class_install_property (gobject_class, PROP_DMA_HEAP,
+      g_param_spec_string ("dma-heap", "DMA heap",
+          "The dma-heap to allocate from, or /dev/udmabuf",
+          GST_IIO_DEFAULT_DMA_HEAP,
+          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
   pool_class->set_config = gst_iio_dmabuf_pool_set_config;
   pool_class->alloc_buffer = gst_iio_dmabuf_pool_alloc_buffer;
   pool_class->release_buffer = gst_iio_dmabuf_pool_release_buffer;
@@ -277,8 +319,8 @@ gst_iio_dmabuf_pool_init (GstIioDmabufPool *pool)
 GstBufferPool *
 gst_iio_dmabuf_pool_new (const gchar *heap)
 {
-  GstIioDmabufPool *pool = g_object_new (GST_TYPE_IIO_DMABUF_POOL, NULL);
+  GstIioDmabufPool *pool =
+      g_object_new (GST_TYPE_IIO_DMABUF_POOL, "dma-heap", heap, NULL);
 
-  pool->heap = g_strdup (heap ? heap : GST_IIO_DEFAULT_DMA_HEAP);
   return GST_BUFFER_POOL (gst_object_ref_sink (pool));
 }

@@ -24,7 +24,7 @@
 
 #include <gst/gst.h>
 
-#include "gstiiodmabufpool.h"
+#include "plugin-pool.h"
 
 typedef struct
 {
@@ -89,7 +89,7 @@ offer_pool (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   if (GST_QUERY_TYPE (q) != GST_QUERY_ALLOCATION)
     return GST_PAD_PROBE_OK;
   gst_query_parse_allocation (q, &caps, NULL);
-  pool = gst_iio_dmabuf_pool_new (NULL);
+  pool = plugin_pool_new ();
   config = gst_buffer_pool_get_config (pool);
   gst_buffer_pool_config_set_params (config, caps, size, 8, 8);
   gst_buffer_pool_set_config (pool, config);

@@ -23,7 +23,7 @@
 
 #include <gst/gst.h>
 
-#include "gstiiodmabufpool.h"
+#include "plugin-pool.h"
 
 #define RING 8
 
@@ -56,7 +56,7 @@ proposed_pool (GstElement *appsrc, GstCaps *caps)
 static GstBufferPool *
 heap_pool (GstCaps *caps, guint size)
 {
-  GstBufferPool *pool = gst_iio_dmabuf_pool_new (NULL);
+  GstBufferPool *pool = plugin_pool_new ();
   GstStructure *config = gst_buffer_pool_get_config (pool);
 
   gst_buffer_pool_config_set_params (config, caps, size, RING, RING);
