@@ -427,14 +427,16 @@ gst_iio_queue_pop (
     res = q->be->wait (q->kbuf, head->entry->handle, slice, &done_ns, &err);
     if (res != GST_IIO_WAIT_TIMEOUT)
       break;
+    /* A look without waiting costs no sysfs read: the sink makes one for
+     * every buffer. */
+    if (timeout == 0)
+      return GST_IIO_QUEUE_TIMEOUT;
     if (!q->be->alive (q->kbuf)) {
       g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_GONE,
           "The IIO device went away, or someone disabled its buffer\n"
           "no block completes and bufferN/enable is not 1");
       return GST_IIO_QUEUE_GONE;
     }
-    if (timeout == 0)
-      return GST_IIO_QUEUE_TIMEOUT;
     waited += slice;
   }
 
