@@ -39,23 +39,6 @@ gst_iio_libiio_strerror (gssize ret)
   return g_strdup (text);
 }
 
-static void
-channel_free (GstIioChannel *ch)
-{
-  g_free (ch->id);
-  g_free (ch->type);
-  g_free (ch);
-}
-
-static gint
-compare_index (gconstpointer a, gconstpointer b)
-{
-  const GstIioChannel *ca = *(GstIioChannel *const *)a;
-  const GstIioChannel *cb = *(GstIioChannel *const *)b;
-
-  return ca->index < cb->index ? -1 : ca->index > cb->index;
-}
-
 static gboolean
 is_scan_element (struct iio_channel *chn, GstIioDirection direction)
 {
@@ -83,8 +66,7 @@ list_channels (GstIioLibiioDevice *self)
 {
   guint i, n = iio_device_get_channels_count (self->dev);
 
-  self->channels =
-      g_ptr_array_new_with_free_func ((GDestroyNotify)channel_free);
+  self->channels = g_ptr_array_new_with_free_func (gst_iio_channel_free);
   for (i = 0; i < n; i++) {
     struct iio_channel *chn = iio_device_get_channel (self->dev, i);
     const struct iio_data_format *fmt;
@@ -114,7 +96,7 @@ list_channels (GstIioLibiioDevice *self)
           ch->storagebits, ch->shift);
     g_ptr_array_add (self->channels, ch);
   }
-  g_ptr_array_sort (self->channels, compare_index);
+  gst_iio_channels_sort (self->channels);
   self->iio_channels = g_ptr_array_new ();
   for (i = 0; i < self->channels->len; i++) {
     GstIioChannel *ch = g_ptr_array_index (self->channels, i);

@@ -37,6 +37,31 @@ gst_iio_caps_template (void)
                              "[ 1, MAX ]");
 }
 
+void
+gst_iio_channel_free (gpointer channel)
+{
+  GstIioChannel *ch = channel;
+
+  g_free (ch->id);
+  g_free (ch->type);
+  g_free (ch);
+}
+
+static gint
+compare_index (gconstpointer a, gconstpointer b)
+{
+  const GstIioChannel *ca = *(GstIioChannel *const *)a;
+  const GstIioChannel *cb = *(GstIioChannel *const *)b;
+
+  return ca->index < cb->index ? -1 : ca->index > cb->index;
+}
+
+void
+gst_iio_channels_sort (GPtrArray *channels)
+{
+  g_ptr_array_sort (channels, compare_index);
+}
+
 GPtrArray *
 gst_iio_channels_enabled (GPtrArray *channels)
 {

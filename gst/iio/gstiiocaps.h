@@ -16,6 +16,12 @@ G_BEGIN_DECLS
 /* What a pad template can carry: any interleaved audio/x-raw and
  * application/x-iio. */
 GstCaps *gst_iio_caps_template (void);
+/* Frees a GstIioChannel (its id and type too): the free func of a
+ * channel array. */
+void gst_iio_channel_free (gpointer channel);
+/* Sorts @channels (GstIioChannel *) by scan index. */
+void gst_iio_channels_sort (GPtrArray *channels);
+
 /* The enabled channels of @channels, in order (new array of borrowed
  * pointers: g_ptr_array_unref() it). */
 GPtrArray *gst_iio_channels_enabled (GPtrArray *channels);

@@ -83,25 +83,6 @@ gst_iio_channel_parse_type (const gchar *type, GstIioChannel *ch)
   return TRUE;
 }
 
-void
-gst_iio_channel_free (gpointer data)
-{
-  GstIioChannel *ch = data;
-
-  g_free (ch->id);
-  g_free (ch->type);
-  g_free (ch);
-}
-
-static gint
-channel_compare (gconstpointer a, gconstpointer b)
-{
-  const GstIioChannel *ca = *(GstIioChannel *const *)a;
-  const GstIioChannel *cb = *(GstIioChannel *const *)b;
-
-  return ca->index < cb->index ? -1 : ca->index > cb->index;
-}
-
 /* The kernel's iio_compute_scan_bytes(): each enabled element aligned to its
  * own size, the scan to the largest. */
 static void
@@ -212,7 +193,7 @@ gst_iio_device_load_channels (GstIioDevice *dev, GError **error)
     g_ptr_array_add (dev->channels, ch);
   }
   g_dir_close (dir);
-  g_ptr_array_sort (dev->channels, channel_compare);
+  gst_iio_channels_sort (dev->channels);
   compute_layout (dev);
   return TRUE;
 }

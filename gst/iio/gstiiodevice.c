@@ -8,6 +8,7 @@
 #endif
 
 #include "gstiiodeviceprivate.h"
+#include "gstiiocaps.h"
 
 #include <errno.h>
 #include <fcntl.h>

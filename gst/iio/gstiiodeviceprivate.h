@@ -47,7 +47,7 @@ gchar *gst_iio_format_double (gdouble value);
 gboolean gst_iio_parse_uint (const gchar *s, guint *out);
 
 /* gstiiochannels.c */
-void gst_iio_channel_free (gpointer channel);
+
 /* Loads every scan element of the buffer into dev->channels, as enabled
  * as sysfs says, and computes the layout. */
 gboolean gst_iio_device_load_channels (GstIioDevice *dev, GError **error);
