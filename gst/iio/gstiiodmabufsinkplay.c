@@ -325,21 +325,30 @@ gst_iio_dmabuf_sink_decide_auto (
   GST_OBJECT_UNLOCK (sink);
 }
 
-GstFlowReturn
-gst_iio_dmabuf_sink_render_dmabuf (GstIioDmabufSink *sink, GstBuffer *buffer)
+/* The dma-buf blocks @buffer plays as: itself when the device can read it
+ * as it is, else copies into the sink's own dma-bufs (onto @blocks). In
+ * auto, the first buffer decides between dmabuf and dmabuf-import. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_to_blocks (
+    GstIioDmabufSink *sink, GstBuffer *buffer, GQueue *blocks)
 {
   gboolean playable = gst_iio_dmabuf_sink_attached (sink, buffer);
-  guint limit = gst_iio_dmabuf_sink_limit (sink, buffer);
-  GstFlowReturn ret = GST_FLOW_OK;
-  GQueue blocks = G_QUEUE_INIT;
-  GstBuffer *block;
 
   if (sink->mode == GST_IIO_IO_MODE_AUTO)
     gst_iio_dmabuf_sink_decide_auto (sink, buffer, playable);
-  if (playable)
-    g_queue_push_tail (&blocks, gst_buffer_ref (buffer));
-  else
-    ret = gst_iio_dmabuf_sink_copy (sink, buffer, &blocks);
+  if (!playable)
+    return gst_iio_dmabuf_sink_copy (sink, buffer, blocks);
+  g_queue_push_tail (blocks, gst_buffer_ref (buffer));
+  return GST_FLOW_OK;
+}
+
+GstFlowReturn
+gst_iio_dmabuf_sink_render_dmabuf (GstIioDmabufSink *sink, GstBuffer *buffer)
+{
+  guint limit = gst_iio_dmabuf_sink_limit (sink, buffer);
+  GQueue blocks = G_QUEUE_INIT;
+  GstFlowReturn ret = gst_iio_dmabuf_sink_to_blocks (sink, buffer, &blocks);
+  GstBuffer *block;
 
   while ((block = g_queue_pop_head (&blocks))) {
     if (ret == GST_FLOW_OK)
@@ -355,11 +364,10 @@ gst_iio_dmabuf_sink_render_dmabuf (GstIioDmabufSink *sink, GstBuffer *buffer)
 GstFlowReturn
 gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
   GQueue blocks = G_QUEUE_INIT;
   GError *err = NULL;
   GstBuffer *block;
-  gboolean playable;
   gsize bytes;
 
   if (sink->cyclic_queued) {
@@ -378,13 +386,7 @@ gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
     return GST_FLOW_OK;
   }
 
-  playable = gst_iio_dmabuf_sink_attached (sink, buffer);
-  if (sink->mode == GST_IIO_IO_MODE_AUTO)
-    gst_iio_dmabuf_sink_decide_auto (sink, buffer, playable);
-  if (playable)
-    g_queue_push_tail (&blocks, gst_buffer_ref (buffer));
-  else
-    ret = gst_iio_dmabuf_sink_copy (sink, buffer, &blocks);
+  ret = gst_iio_dmabuf_sink_to_blocks (sink, buffer, &blocks);
   if (ret != GST_FLOW_OK || g_queue_is_empty (&blocks)) {
     g_queue_clear_full (&blocks, (GDestroyNotify)gst_buffer_unref);
     return ret;

@@ -703,7 +703,6 @@ capture_through_reconfigure (const gchar *io_mode, Reneg *r)
   GstElement *pipe = gst_parse_launch (desc, NULL);
   GstElement *src = by_name (pipe, "src"), *sink = by_name (pipe, "sink");
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
-  GstMessage *msg;
   gchar *mode;
 
   iiosim_write (ADC, "sim_free_run", "0");
@@ -713,20 +712,7 @@ capture_through_reconfigure (const gchar *io_mode, Reneg *r)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, reneg_buffer, r, NULL);
   fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
-  fail_unless (msg != NULL, "%s: no EOS", io_mode);
-  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_EOS) {
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-      gst_message_parse_error (msg, &err, &dbg);
-    else
-      gst_message_parse_warning (msg, &err, &dbg);
-    fail ("%s: %s (%s)", io_mode, err->message, dbg);
-  }
-  gst_message_unref (msg);
+  iiosim_wait_eos (pipe, 60 * GST_SECOND, desc);
   /* both allocation queries reached downstream */
   fail_unless (
       r->queries >= 2, "%s: %u allocation queries", io_mode, r->queries);

@@ -290,17 +290,13 @@ iiosim_expect_message (
   gst_object_unref (pipe);
 }
 
-GstElement *
-iiosim_run_to_eos (const gchar *desc, GstClockTime timeout)
+void
+iiosim_wait_eos (GstElement *pipe, GstClockTime timeout, const gchar *what)
 {
-  GstElement *pipe = gst_parse_launch (desc, NULL);
-  GstMessage *msg;
-
-  fail_unless (pipe != NULL, "%s", desc);
-  gst_element_set_state (pipe, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), timeout,
+  GstMessage *msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), timeout,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
-  fail_unless (msg != NULL, "%s did not reach EOS in %" GST_TIME_FORMAT, desc,
+
+  fail_unless (msg != NULL, "%s did not reach EOS in %" GST_TIME_FORMAT, what,
       GST_TIME_ARGS (timeout));
   if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_EOS) {
     GError *err = NULL;
@@ -310,10 +306,20 @@ iiosim_run_to_eos (const gchar *desc, GstClockTime timeout)
       gst_message_parse_error (msg, &err, &dbg);
     else
       gst_message_parse_warning (msg, &err, &dbg);
-    fail ("%s: %s: %s (%s)", desc, GST_MESSAGE_TYPE_NAME (msg), err->message,
+    fail ("%s: %s: %s (%s)", what, GST_MESSAGE_TYPE_NAME (msg), err->message,
         dbg);
   }
   gst_message_unref (msg);
+}
+
+GstElement *
+iiosim_run_to_eos (const gchar *desc, GstClockTime timeout)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+
+  fail_unless (pipe != NULL, "%s", desc);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  iiosim_wait_eos (pipe, timeout, desc);
   fail_unless_equals_int (
       gst_element_set_state (pipe, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   return pipe;

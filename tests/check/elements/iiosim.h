@@ -56,6 +56,10 @@ void iiosim_expect_message (const gchar *desc, GstMessageType type,
  * no EOS within @timeout, fails the test); returns it, back in NULL, for
  * its elements' stats. */
 GstElement *iiosim_run_to_eos (const gchar *desc, GstClockTime timeout);
+/* Waits up to @timeout for EOS of the running @pipe; an error or a warning
+ * first (or nothing) fails the test, naming @what. */
+void iiosim_wait_eos (
+    GstElement *pipe, GstClockTime timeout, const gchar *what);
 
 /* The file at @path holds @size bytes of the ADC's pattern from @offset
  * on: @n_channels channels (0, 1, ...) of 16 bits, from sample 0. The file
