@@ -41,6 +41,12 @@ struct _GstIioBuffer
   gboolean output;
   gint flushing;     /* atomic */
   gint no_sync_file; /* atomic: the kernel cannot export fences */
+  gint check;        /* atomic: export each transfer's fence */
+  /* Whether the last wait found its transfer complete before it began:
+   * then the next one asks the fence first and polls only if it is still
+   * pending (one call, not two, when the device is ahead). Waits happen in
+   * one thread at a time. */
+  gboolean ahead;
 };
 
 guint64
@@ -119,6 +125,7 @@ gst_iio_buffer_open (
   buf->devfd = devfd;
   buf->fd = idx;
   buf->output = output;
+  buf->check = 1;
   buf->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (buf->wake_fd < 0) {
     err = errno;
@@ -231,7 +238,8 @@ gst_iio_buffer_enqueue (GstIioBuffer *buf, GstIioAttachment *att, gsize bytes,
     close (att->sync_fd);
     att->sync_fd = -1;
   }
-  if (!g_atomic_int_get (&buf->no_sync_file)) {
+  if (g_atomic_int_get (&buf->check) &&
+      !g_atomic_int_get (&buf->no_sync_file)) {
     ex.flags = buf->output ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
     if (ioctl (att->fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex) == 0) {
       att->sync_fd = ex.fd;
@@ -292,50 +300,75 @@ poll_one (GstIioBuffer *buf, gint fd, short events, GstClockTime timeout,
   }
 }
 
+/* The status of @att's fence: 1 signalled, 0 pending, < 0 the transfer's
+ * error; its signal time (CLOCK_MONOTONIC) in @done_ns when it has one. */
+static gint
+fence_status (GstIioAttachment *att, guint64 *done_ns)
+{
+  struct sync_file_info info = { 0 };
+  struct sync_fence_info fence = { 0 };
+
+  /* One call gives the status and, for the usual single fence, its own
+   * signal time; a sync_file of several fences (EINVAL) is asked for its
+   * status alone. */
+  info.num_fences = 1;
+  info.sync_fence_info = (guintptr)&fence;
+  if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) == 0) {
+    /* A transfer that completed before its fence was exported left only
+     * the kernel's signalled stub, whose timestamp is from boot. */
+    if (info.status > 0 && strcmp (fence.driver_name, "stub") != 0)
+      *done_ns = fence.timestamp_ns;
+    return info.status;
+  }
+  memset (&info, 0, sizeof (info));
+  if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) < 0)
+    return 0;
+  return info.status;
+}
+
 GstIioWaitResult
 gst_iio_buffer_wait (GstIioBuffer *buf, GstIioAttachment *att,
     GstClockTime timeout, guint64 *done_ns, GError **error)
 {
-  struct sync_file_info info = { 0 };
-  GstIioWaitResult res;
+  GstIioWaitResult res = GST_IIO_WAIT_OK;
+  guint64 start;
+  gint status = 0;
 
   *done_ns = 0;
   if (att->sync_fd < 0)
     return poll_one (
         buf, att->fd, buf->output ? POLLOUT : POLLIN, timeout, error);
 
-  res = poll_one (buf, att->sync_fd, POLLIN, timeout, error);
-  if (res != GST_IIO_WAIT_OK)
-    return res;
-  {
-    /* One call gives the status and, for the usual single fence, its own
-     * signal time (CLOCK_MONOTONIC) for the latency figures; a sync_file of
-     * several fences (EINVAL) is asked for its status alone. */
-    struct sync_fence_info fence = { 0 };
-
-    info.num_fences = 1;
-    info.sync_fence_info = (guintptr)&fence;
-    if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) == 0) {
-      /* A transfer that completed before its fence was exported left only
-       * the kernel's signalled stub, whose timestamp is from boot. */
-      if (strcmp (fence.driver_name, "stub") != 0)
-        *done_ns = fence.timestamp_ns;
-    } else {
-      memset (&info, 0, sizeof (info));
-      if (ioctl (att->sync_fd, SYNC_IOC_FILE_INFO, &info) < 0)
-        info.status = 0;
+  /* A device ahead of its reader has the block done already: the status
+   * alone says so. Otherwise poll, then read the status. */
+  if (buf->ahead)
+    status = fence_status (att, done_ns);
+  if (status == 0) {
+    start = gst_iio_now_ns ();
+    res = poll_one (buf, att->sync_fd, POLLIN, timeout, error);
+    if (res != GST_IIO_WAIT_OK) {
+      buf->ahead = FALSE;
+      return res;
     }
+    status = fence_status (att, done_ns);
+    buf->ahead = *done_ns == 0 || *done_ns < start;
   }
-  if (info.status < 0) {
+  if (status < 0) {
     g_set_error (error, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_TRANSFER,
         "The IIO device failed a transfer\nfence of dma-buf fd %d "
         "(sync_file %d) signalled with %s",
-        att->fd, att->sync_fd, g_strerror (-info.status));
+        att->fd, att->sync_fd, g_strerror (-status));
     res = GST_IIO_WAIT_ERROR;
   }
   close (att->sync_fd);
   att->sync_fd = -1;
   return res;
+}
+
+void
+gst_iio_buffer_set_check_transfers (GstIioBuffer *buf, gboolean check)
+{
+  g_atomic_int_set (&buf->check, check ? 1 : 0);
 }
 
 static gssize

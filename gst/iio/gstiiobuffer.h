@@ -58,6 +58,15 @@ gboolean gst_iio_buffer_enqueue (GstIioBuffer *buf, GstIioAttachment *att,
  * (CLOCK_MONOTONIC, from its fence), 0 when the kernel did not say. */
 GstIioWaitResult gst_iio_buffer_wait (GstIioBuffer *buf, GstIioAttachment *att,
     GstClockTime timeout, guint64 *done_ns, GError **error);
+/* With @check (the default) each enqueue exports the transfer's fence as a
+ * sync_file, and the wait reads its status: a transfer the kernel failed
+ * or aborted ends the wait with GST_IIO_WAIT_ERROR, and @done_ns gets the
+ * fence's signal time. That costs three system calls per block (export,
+ * status, close) beside the enqueue and the poll. Without it the wait
+ * polls the dma-buf itself, as the raw ioctl loop does: two calls per
+ * block, and a failed transfer looks like a good one. Takes effect at the
+ * next enqueue. */
+void gst_iio_buffer_set_check_transfers (GstIioBuffer *buf, gboolean check);
 
 /* fileio: waits (interruptibly) until the buffer is readable/writable and
  * moves up to @size bytes; returns the count, 0 when flushing, -1 on error. */

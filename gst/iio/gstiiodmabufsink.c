@@ -349,6 +349,8 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
 
   GST_OBJECT_LOCK (sink);
   heap = g_strdup (sink->settings.dma_heap);
+  gst_iio_buffer_set_check_transfers (
+      sink->buf, sink->settings.check_transfers);
   GST_OBJECT_UNLOCK (sink);
   if (sink->settings.io_mode == GST_IIO_IO_MODE_RW)
     probe.heap = g_steal_pointer (&heap);

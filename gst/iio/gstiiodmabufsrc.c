@@ -319,6 +319,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   gst_iio_dmabuf_probe_clear (&src->dmabuf);
   GST_OBJECT_LOCK (src);
   heap = g_strdup (src->settings.dma_heap);
+  gst_iio_buffer_set_check_transfers (src->buf, src->settings.check_transfers);
   GST_OBJECT_UNLOCK (src);
   if (src->settings.io_mode == GST_IIO_IO_MODE_RW) {
     /* (read() needs a dma-buf only to see the kernel let go of an earlier

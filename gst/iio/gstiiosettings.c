@@ -307,6 +307,20 @@ gst_iio_settings_install_some (
             0, G_MAXUINT64, GST_IIO_DEFAULT_TIMEOUT,
             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                 GST_PARAM_MUTABLE_PLAYING));
+  if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_CHECK_TRANSFERS))
+    g_object_class_install_property (klass, GST_IIO_PROP_CHECK_TRANSFERS,
+        g_param_spec_boolean ("check-transfers", "Check transfers",
+            out ? "In the dma-buf modes, read each transfer's status from its "
+                  "fence, so that one the kernel failed or aborted is an "
+                  "error, not samples silently lost (3 system calls per "
+                  "buffer); off: wait on the dma-buf alone (2 calls per "
+                  "buffer in all)"
+                : "In the dma-buf modes, read each transfer's status from its "
+                  "fence, so that one the kernel failed or aborted is an "
+                  "error, never pushed as data (3 system calls per buffer); "
+                  "off: wait on the dma-buf alone (2 calls per buffer in "
+                  "all), and an aborted block goes downstream",
+            TRUE, flags));
 }
 
 void
@@ -317,6 +331,7 @@ gst_iio_settings_init (GstIioSettings *settings)
   settings->io_mode = GST_IIO_IO_MODE_AUTO;
   settings->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
   settings->timeout = GST_IIO_DEFAULT_TIMEOUT;
+  settings->check_transfers = TRUE;
 }
 
 void
@@ -399,6 +414,9 @@ gst_iio_settings_set_property (
     case GST_IIO_PROP_TIMEOUT:
       settings->timeout = g_value_get_uint64 (value);
       break;
+    case GST_IIO_PROP_CHECK_TRANSFERS:
+      settings->check_transfers = g_value_get_boolean (value);
+      break;
     default:
       return FALSE;
   }
@@ -439,6 +457,9 @@ gst_iio_settings_get_property (
       break;
     case GST_IIO_PROP_TIMEOUT:
       g_value_set_uint64 (value, settings->timeout);
+      break;
+    case GST_IIO_PROP_CHECK_TRANSFERS:
+      g_value_set_boolean (value, settings->check_transfers);
       break;
     default:
       return FALSE;

@@ -125,6 +125,7 @@ typedef struct
   GstIioIoMode io_mode;
   gchar *dma_heap;
   GstClockTime timeout;
+  gboolean check_transfers;
 } GstIioSettings;
 
 /* Their property ids; an element's own ones start at GST_IIO_PROP_LAST. */
@@ -140,6 +141,7 @@ enum {
   GST_IIO_PROP_IO_MODE,
   GST_IIO_PROP_DMA_HEAP,
   GST_IIO_PROP_TIMEOUT,
+  GST_IIO_PROP_CHECK_TRANSFERS,
   GST_IIO_PROP_LAST
 };
 

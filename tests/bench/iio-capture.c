@@ -5,10 +5,11 @@
  * part of the figures).
  *
  *   iio-capture [--verify] [--io-mode M] [--buffers N] [--samples S]
- *               [--device D] [--offer-pool]
+ *               [--device D] [--offer-pool] [--set NAME=VALUE]...
  *
  * --offer-pool makes the sink offer a pool of dma-heap dma-bufs in the
  * allocation query, as a GPU or network sink would (for dmabuf-import).
+ * --set NAME=VALUE sets a property of the source (repeatable).
  *
  * The figures are for the steady state, as the raw ioctl loop's are: the
  * clock starts when the first few buffers (a tenth, at most 8) are through,
@@ -114,6 +115,7 @@ main (int argc, char **argv)
   guint64 bytes;
   gint64 t1;
   gdouble c1, secs;
+  GString *props = g_string_new (NULL);
 
   gst_init (&argc, &argv);
   for (gint i = 1; i < argc; i++) {
@@ -129,10 +131,12 @@ main (int argc, char **argv)
       device = argv[++i];
     else if (!strcmp (argv[i], "--offer-pool"))
       offer = TRUE;
+    else if (!strcmp (argv[i], "--set") && i + 1 < argc)
+      g_string_append_printf (props, " %s", argv[++i]);
     else {
       fprintf (stderr,
           "usage: %s [--verify] [--io-mode M] [--buffers N] "
-          "[--samples S] [--device D]\n",
+          "[--samples S] [--device D] [--offer-pool] [--set NAME=VALUE]...\n",
           argv[0]);
       return 2;
     }
@@ -140,9 +144,10 @@ main (int argc, char **argv)
   v.n_channels = n_channels;
 
   desc = g_strdup_printf ("iiodmabufsrc name=src device=%s io-mode=%s "
-                          "num-buffers=%u samples-per-buffer=%u ! "
+                          "num-buffers=%u samples-per-buffer=%u%s ! "
                           "fakesink name=sink sync=false signal-handoffs=true",
-      device, io_mode, n_buffers, samples);
+      device, io_mode, n_buffers, samples, props->str);
+  g_string_free (props, TRUE);
   /* A missing element (plugin not on GST_PLUGIN_PATH) still gives a
    * pipeline, with the error set. */
   pipe = gst_parse_launch (desc, &err);

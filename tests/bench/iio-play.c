@@ -3,12 +3,17 @@
  * p50/p99 time from render() to the block being queued in the kernel.
  *
  *   iio-play [--io-mode M] [--buffers N] [--samples S] [--device D]
+ *            [--set NAME=VALUE]...
  *
  * Where the buffers come from follows the io-mode: dmabuf takes them from
  * the pool the sink proposes (as audiotestsrc or a decoder would),
  * dmabuf-import from a dma-heap pool of its own (a peer's dma-bufs), rw
  * and auto from system memory. Upstream writes the data once, before the
  * clock starts, and touches it no more: its cost stays out of the figures.
+ * Buffers are pushed from the sink's own streaming thread (appsrc's
+ * need-data), as the raw loop runs in one thread: no hand-over between
+ * threads in the counts, only what the sink does.
+ * --set NAME=VALUE sets a property of the sink (repeatable).
  * The figures are for the steady state, as the raw ioctl loop's are: the
  * clock starts when the sink gets its buffer number n/10 (at most 8), so
  * preparing the device and attaching the dma-bufs are left out; the buffers
@@ -67,6 +72,51 @@ heap_pool (GstCaps *caps, guint size)
   return pool;
 }
 
+/* What need-data pushes: the pool's buffers or the ring's, @n_buffers of
+ * them, then EOS. Runs in appsrc's streaming thread. */
+typedef struct
+{
+  GstBufferPool *pool;
+  GstBuffer **ring;
+  guint size;
+  guint n_buffers;
+  guint pushed;
+  /* appsrc asks from PAUSED on, before the pool is set up: it waits */
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+} Feed;
+
+static void
+need_data (GstElement *appsrc, guint length, Feed *f)
+{
+  GstBuffer *buf;
+  GstFlowReturn ret;
+
+  g_mutex_lock (&f->lock);
+  while (!f->ready)
+    g_cond_wait (&f->cond, &f->lock);
+  g_mutex_unlock (&f->lock);
+  if (f->pushed == f->n_buffers) {
+    g_signal_emit_by_name (appsrc, "end-of-stream", &ret);
+    return;
+  }
+  buf = f->ring[f->pushed % RING];
+  /* A pool buffer comes back when the sink lets go of it (the DAC has read
+   * it); the sink holds at most n-buffers, so one is free here. */
+  if (f->pool) {
+    if (gst_buffer_pool_acquire_buffer (f->pool, &buf, NULL) != GST_FLOW_OK) {
+      g_signal_emit_by_name (appsrc, "end-of-stream", &ret);
+      return;
+    }
+    gst_buffer_set_size (buf, f->size);
+  }
+  f->pushed++;
+  g_signal_emit_by_name (appsrc, "push-buffer", buf, &ret);
+  if (f->pool)
+    gst_buffer_unref (buf);
+}
+
 typedef struct
 {
   guint seen;
@@ -107,6 +157,8 @@ main (int argc, char **argv)
   gdouble c1, secs;
   gboolean complete;
   guint size;
+  GString *props = g_string_new (NULL);
+  Feed feed = { 0 };
 
   gst_init (&argc, &argv);
   for (gint i = 1; i < argc; i++) {
@@ -118,10 +170,12 @@ main (int argc, char **argv)
       samples = atoi (argv[++i]);
     else if (!strcmp (argv[i], "--device") && i + 1 < argc)
       device = argv[++i];
+    else if (!strcmp (argv[i], "--set") && i + 1 < argc)
+      g_string_append_printf (props, " %s", argv[++i]);
     else {
       fprintf (stderr,
           "usage: %s [--io-mode M] [--buffers N] [--samples S] "
-          "[--device D]\n",
+          "[--device D] [--set NAME=VALUE]...\n",
           argv[0]);
       return 2;
     }
@@ -129,11 +183,12 @@ main (int argc, char **argv)
   size = samples * scan;
 
   desc = g_strdup_printf (
-      "appsrc name=src format=time block=true max-buffers=4 caps="
+      "appsrc name=src format=time max-buffers=1 caps="
       "audio/x-raw,format=S16LE,layout=interleaved,channels=2,rate=1000000 "
       "! iiodmabufsink name=sink device=%s io-mode=%s samples-per-buffer=%u "
-      "sync=false",
-      device, io_mode, samples);
+      "sync=false%s",
+      device, io_mode, samples, props->str);
+  g_string_free (props, TRUE);
   /* A missing element (plugin not on GST_PLUGIN_PATH) still gives a
    * pipeline, with the error set. */
   pipe = gst_parse_launch (desc, &err);
@@ -143,6 +198,9 @@ main (int argc, char **argv)
   }
   appsrc = gst_bin_get_by_name (GST_BIN (pipe), "src");
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  g_mutex_init (&feed.lock);
+  g_cond_init (&feed.cond);
+  g_signal_connect (appsrc, "need-data", G_CALLBACK (need_data), &feed);
   gst_element_set_state (pipe, GST_STATE_PAUSED);
 
   caps = gst_caps_from_string (
@@ -179,29 +237,15 @@ main (int argc, char **argv)
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, start_window, &w, NULL);
     gst_object_unref (pad);
   }
+  g_mutex_lock (&feed.lock);
+  feed.pool = pool;
+  feed.ring = ring;
+  feed.size = size;
+  feed.n_buffers = n_buffers;
+  feed.ready = TRUE;
+  g_cond_signal (&feed.cond);
+  g_mutex_unlock (&feed.lock);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  for (guint i = 0; i < n_buffers; i++) {
-    GstBuffer *buf = ring[i % RING];
-    GstFlowReturn ret;
-
-    /* A pool buffer comes back when the sink lets go of it (the DAC has
-     * read it): acquiring waits for that. */
-    if (pool) {
-      if (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) != GST_FLOW_OK)
-        break;
-      gst_buffer_set_size (buf, size);
-    }
-    g_signal_emit_by_name (appsrc, "push-buffer", buf, &ret);
-    if (pool)
-      gst_buffer_unref (buf);
-    if (ret != GST_FLOW_OK)
-      break;
-  }
-  {
-    GstFlowReturn ret;
-
-    g_signal_emit_by_name (appsrc, "end-of-stream", &ret);
-  }
   msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), GST_CLOCK_TIME_NONE,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   t1 = g_get_monotonic_time ();
@@ -247,6 +291,8 @@ main (int argc, char **argv)
   gst_object_unref (appsrc);
   gst_object_unref (sink);
   gst_object_unref (pipe);
+  g_mutex_clear (&feed.lock);
+  g_cond_clear (&feed.cond);
   if (!complete)
     fprintf (stderr,
         "error: the sink played %" G_GUINT64_FORMAT

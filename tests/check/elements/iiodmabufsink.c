@@ -1051,6 +1051,27 @@ GST_START_TEST (test_failed_block_warns_and_goes_on)
 
 GST_END_TEST;
 
+/* check-transfers=false: the failed block's status is not read, so it is
+ * counted as played and nothing is said, as the property describes. */
+GST_START_TEST (test_failed_block_unnoticed_without_checks)
+{
+  Play p;
+
+  dac_free_run ();
+  iiosim_write (DAC, "sim_fail_next", "1");
+  play_init (&p, "io-mode=dmabuf check-transfers=false", 4);
+  for (guint i = 0; i < 100; i++)
+    play_push (&p, BLOCK);
+  play_eos (&p);
+  fail_unless_equals_int (wait_eos (p.pipe, 60 * GST_SECOND), 0);
+  fail_unless_equals_uint64 (iiosim_read_u64 (DAC, "sim_failed"), 1);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "blocks-failed"), 0);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "buffers"), 100);
+  play_clear (&p);
+}
+
+GST_END_TEST;
+
 static void
 write_platform_driver (const gchar *what, const gchar *device)
 {
@@ -1450,6 +1471,7 @@ iiodmabufsink_suite (void)
   tcase_add_test (tc, test_stall_then_null_returns);
   tcase_add_test (tc, test_flush_while_stalled);
   tcase_add_test (tc, test_failed_block_warns_and_goes_on);
+  tcase_add_test (tc, test_failed_block_unnoticed_without_checks);
   tcase_add_test (tc, test_device_removed_while_playing);
   tcase_add_test (tc, test_underrun_counted_warned_per_burst);
   tcase_add_test (tc, test_state_cycles_no_leak);

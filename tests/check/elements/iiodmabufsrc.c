@@ -1192,6 +1192,52 @@ GST_START_TEST (test_failed_block_not_pushed)
 
 GST_END_TEST;
 
+/* check-transfers=false: the fence's status is not read, so the failed
+ * block goes downstream as it is (stale samples, no DISCONT, no warning):
+ * what the property's description says it costs. */
+GST_START_TEST (test_failed_block_pushed_without_checks)
+{
+  GstElement *pipe, *sink, *src;
+  GstMessage *msg;
+  GstSample *sample;
+  Check c;
+
+  iiosim_write (ADC, "sampling_frequency", "100000");
+  iiosim_write (ADC, "sim_free_run", "0");
+  pipe = gst_parse_launch ("iiodmabufsrc name=src device=" ADC
+                           " io-mode=dmabuf check-transfers=false "
+                           "samples-per-buffer=1000 ! appsink name=sink "
+                           "sync=false",
+      NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  check_init (&c, 2, 4);
+  c.allow_gaps = TRUE;
+  for (guint i = 0; i < 60; i++) {
+    if (i == 20)
+      iiosim_write (ADC, "sim_fail_next", "1");
+    g_signal_emit_by_name (sink, "pull-sample", &sample);
+    fail_unless (sample != NULL);
+    check_buffer (&c, gst_sample_get_buffer (sample));
+    gst_sample_unref (sample);
+  }
+  fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 0);
+  fail_unless_equals_uint64 (c.discont_after_first, 0);
+  fail_unless (c.bad > 0, "the failed block's stale samples were not pushed");
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 0, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  fail_unless (msg == NULL, "a message for a failure that was not checked");
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  check_clear (&c);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiodmabufsrc_suite (void)
 {
@@ -1231,6 +1277,7 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_stalled_device_stops_quickly);
   tcase_add_test (tc, test_failed_block_not_pushed);
+  tcase_add_test (tc, test_failed_block_pushed_without_checks);
   return s;
 }
 
