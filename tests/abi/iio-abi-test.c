@@ -1,6 +1,7 @@
 /* Raw IIO DMABUF ABI test: no GStreamer, only the kernel interface the plugin
  * stands on, checked against the iio-sim test driver (tests/kernel/) in the
- * guest. Prints TAP. With --bench it measures capture throughput instead.
+ * guest. Prints TAP. With --bench N BYTES it measures the capture limit
+ * instead, with --bench-out the playback limit, with --bench-loop ADC -> DAC.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -781,6 +782,88 @@ bench_out (int dac, int argc, char **argv)
   return 0;
 }
 
+/* The ADC -> DAC limit: the same dma-bufs attached to both devices, each
+ * block enqueued on the ADC, then (once filled) on the DAC, then (once
+ * played) on the ADC again, four on each side, no CPU touching the data:
+ * what a zero-copy pipeline can at best reach. Four system calls per block
+ * (a poll and an enqueue on each device). */
+static int
+bench_loop (int adc, int dac, int argc, char **argv)
+{
+  uint64_t nblocks = argc > 0 ? strtoull (argv[0], NULL, 0) : 2000;
+  size_t size = argc > 1 ? strtoull (argv[1], NULL, 0) : 1 << 20;
+  enum { NBUFS = 8, DEPTH = NBUFS / 2 };
+  int adevfd, ddevfd, abuf, dbuf, fds[NBUFS], err = 0;
+  uint64_t b;
+  double t0, c0, secs, cpu;
+
+  set_channels (adc, "in", 2, 4);
+  set_channels (dac, "out", 2, 2);
+  dev_write (adc, "sim_free_run", "1");
+  dev_write (dac, "sim_free_run", "1");
+  abuf = open_buffer (adc, &adevfd);
+  dbuf = open_buffer (dac, &ddevfd);
+  if (abuf < 0 || dbuf < 0) {
+    fprintf (stderr, "open buffers: %s\n", strerror (-(abuf < 0 ? abuf : dbuf)));
+    return 1;
+  }
+  for (int i = 0; i < NBUFS; i++) {
+    fds[i] = heap_alloc (size);
+    if (fds[i] < 0 || ioctl (abuf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0 ||
+        ioctl (dbuf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0) {
+      fprintf (stderr, "dma-buf %d: %s\n", i, strerror (errno));
+      return 1;
+    }
+  }
+  for (int i = 0; i < DEPTH && !err; i++)
+    err = enqueue (abuf, fds[i], size, 0);
+  if (!err)
+    err = dev_write (dac, "buffer0/enable", "1");
+  if (!err)
+    err = dev_write (adc, "buffer0/enable", "1");
+  t0 = now_s ();
+  c0 = cpu_s ();
+  for (b = 0; !err && b < nblocks; b++) {
+    int i = b % NBUFS, j = (b + DEPTH) % NBUFS;
+
+    if ((err = wait_fence (fds[i], POLLIN)) ||
+        (err = enqueue (dbuf, fds[i], size, 0)))
+      break;
+    /* Block j goes back to the ADC once the DAC has played it (its first
+     * lap: it is fresh). */
+    if (b + DEPTH < nblocks &&
+        ((b >= DEPTH && (err = wait_fence (fds[j], POLLOUT))) ||
+            (err = enqueue (abuf, fds[j], size, 0))))
+      break;
+  }
+  /* The DAC's last blocks played too. */
+  for (int k = 0; !err && k < NBUFS; k++)
+    err = wait_fence (fds[k], POLLOUT);
+  secs = now_s () - t0;
+  cpu = cpu_s () - c0;
+  dev_write (adc, "buffer0/enable", "0");
+  dev_write (dac, "buffer0/enable", "0");
+  for (int i = 0; i < NBUFS; i++) {
+    ioctl (abuf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fds[i]);
+    ioctl (dbuf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fds[i]);
+    close (fds[i]);
+  }
+  close (abuf);
+  close (adevfd);
+  close (dbuf);
+  close (ddevfd);
+  if (err) {
+    fprintf (stderr, "ADC -> DAC failed at block %" PRIu64 ": %s\n", b,
+        strerror (-err));
+    return 1;
+  }
+  printf ("raw-abi adc-to-dac: %" PRIu64 " blocks of %zu bytes in %.3f s: "
+          "%.1f MiB/s, %.3f CPU s/GiB\n",
+      b, size, secs, b * (double)size / secs / 1048576.0,
+      cpu / (b * (double)size / 1073741824.0));
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -797,6 +880,8 @@ main (int argc, char **argv)
     return bench (adc, argc - 2, argv + 2);
   if (argc > 1 && !strcmp (argv[1], "--bench-out"))
     return bench_out (dac, argc - 2, argv + 2);
+  if (argc > 1 && !strcmp (argv[1], "--bench-loop"))
+    return bench_loop (adc, dac, argc - 2, argv + 2);
 
   signal (SIGALRM, on_alarm);
   step ("capture 1000 x 64 KiB through dma-heap");
