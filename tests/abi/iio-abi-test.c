@@ -804,12 +804,14 @@ bench_loop (int adc, int dac, int argc, char **argv)
   abuf = open_buffer (adc, &adevfd);
   dbuf = open_buffer (dac, &ddevfd);
   if (abuf < 0 || dbuf < 0) {
-    fprintf (stderr, "open buffers: %s\n", strerror (-(abuf < 0 ? abuf : dbuf)));
+    fprintf (
+        stderr, "open buffers: %s\n", strerror (-(abuf < 0 ? abuf : dbuf)));
     return 1;
   }
   for (int i = 0; i < NBUFS; i++) {
     fds[i] = heap_alloc (size);
-    if (fds[i] < 0 || ioctl (abuf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0 ||
+    if (fds[i] < 0 ||
+        ioctl (abuf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0 ||
         ioctl (dbuf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fds[i]) < 0) {
       fprintf (stderr, "dma-buf %d: %s\n", i, strerror (errno));
       return 1;
