@@ -67,6 +67,9 @@ enum {
 
 /* The shared properties that apply to libiio: no buffer index, kernel queue,
  * io-mode or dma-heap (libiio owns the buffer). */
+/* The kernel blocks libiio keeps in flight (its default). */
+#define LIBIIO_KERNEL_BLOCKS 4
+
 #define SHARED_PROPS                                                           \
   (GST_IIO_PROP_BIT (GST_IIO_PROP_DEVICE) |                                    \
       GST_IIO_PROP_BIT (GST_IIO_PROP_CHANNELS) |                               \
@@ -342,7 +345,7 @@ gst_iio_libiio_src_query (GstBaseSrc *bsrc, GstQuery *query)
    * keep a few more in flight. */
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
     return gst_iio_latency_query_answer (
-        query, src->block_samples, src->rate, GST_IIO_DEFAULT_N_BUFFERS);
+        query, src->block_samples, src->rate, LIBIIO_KERNEL_BLOCKS);
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
 

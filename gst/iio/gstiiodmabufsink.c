@@ -389,6 +389,8 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
 
   sink->block_bytes =
       (gsize)sink->settings.samples_per_buffer * sink->scan_bytes;
+  sink->n_blocks = gst_iio_blocks_queued (sink->settings.n_buffers, 0, 0, 0);
+  sink->rate = 0;
   sink->streaming = FALSE;
   sink->in_underrun = FALSE;
   sink->cyclic_queued = sink->cyclic_warned = FALSE;
@@ -527,6 +529,9 @@ gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query)
   return ret;
 }
 
+static guint gst_iio_dmabuf_sink_proposed_samples (
+    GstIioDmabufSink *sink, gint rate, guint scan_bytes);
+
 static gboolean
 gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
 {
@@ -543,7 +548,19 @@ gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
     GST_IIO_POST_ERROR (sink, err);
     return FALSE;
   }
-  GST_INFO_OBJECT (sink, "%d Hz, %u bytes per scan", rate, sink->scan_bytes);
+  sink->rate = rate;
+  /* The queue's depth, for the block we know or the one we will offer;
+   * the first buffer settles it when upstream has blocks of its own. */
+  if (!sink->streaming) {
+    guint samples = sink->block_bytes
+        ? (guint)(sink->block_bytes / sink->scan_bytes)
+        : gst_iio_dmabuf_sink_proposed_samples (sink, rate, sink->scan_bytes);
+
+    sink->n_blocks = gst_iio_blocks_queued (sink->settings.n_buffers, rate,
+        samples, (gsize)samples * sink->scan_bytes);
+  }
+  GST_INFO_OBJECT (sink, "%d Hz, %u bytes per scan, %u blocks queued", rate,
+      sink->scan_bytes, sink->n_blocks);
   return TRUE;
 }
 
@@ -625,15 +642,13 @@ gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
   config = gst_buffer_pool_get_config (pool);
   /* No max: upstream may keep a few of its own (an iiodmabufsrc keeps
    * n-buffers in its device) while n-buffers wait in ours. */
-  gst_buffer_pool_config_set_params (
-      config, caps, size, sink->settings.n_buffers, 0);
+  gst_buffer_pool_config_set_params (config, caps, size, sink->n_blocks, 0);
   if (!gst_buffer_pool_set_config (pool, config)) {
     GST_WARNING_OBJECT (sink, "cannot configure the pool to offer");
     gst_object_unref (pool);
     return TRUE;
   }
-  gst_query_add_allocation_pool (
-      query, pool, size, sink->settings.n_buffers, 0);
+  gst_query_add_allocation_pool (query, pool, size, sink->n_blocks, 0);
   GST_INFO_OBJECT (sink, "offering a pool of dma-bufs of %u bytes", size);
   GST_OBJECT_LOCK (sink);
   if (sink->prepared) {

@@ -97,7 +97,7 @@ gst_iio_dmabuf_sink_limit (GstIioDmabufSink *sink, GstBuffer *buffer)
   GstBufferPool *pool = buffer->pool;
 
   if (!pool || pool == sink->proposed || pool == sink->copy_pool)
-    return sink->settings.n_buffers;
+    return sink->n_blocks;
   if (pool != sink->limit_pool) {
     GstStructure *config = gst_buffer_pool_get_config (pool);
     guint min;
@@ -111,8 +111,8 @@ gst_iio_dmabuf_sink_limit (GstIioDmabufSink *sink, GstBuffer *buffer)
         sink->limit_max);
   }
   if (sink->limit_max == 0)
-    return sink->settings.n_buffers;
-  return CLAMP (sink->limit_max - 1, 1, sink->settings.n_buffers);
+    return sink->n_blocks;
+  return CLAMP (sink->limit_max - 1, 1, sink->n_blocks);
 }
 
 /* Counts an underrun when the device has played everything we queued before
@@ -125,7 +125,7 @@ gst_iio_dmabuf_sink_check_underrun (GstIioDmabufSink *sink)
 
   sink->resumed = FALSE;
   if (!dry) {
-    if (sink->in_underrun && ++sink->healthy >= sink->settings.n_buffers)
+    if (sink->in_underrun && ++sink->healthy >= sink->n_blocks)
       sink->in_underrun = FALSE;
     return;
   }
@@ -239,7 +239,7 @@ gst_iio_dmabuf_sink_ensure_copy_pool (GstIioDmabufSink *sink, gsize size)
   sink->copy_pool = gst_iio_dmabuf_pool_new (sink->dmabuf.heap);
   config = gst_buffer_pool_get_config (sink->copy_pool);
   gst_buffer_pool_config_set_params (
-      config, NULL, sink->block_bytes, sink->settings.n_buffers, 0);
+      config, NULL, sink->block_bytes, sink->n_blocks, 0);
   if (!gst_buffer_pool_set_config (sink->copy_pool, config) ||
       !gst_iio_dmabuf_pool_activate (sink->copy_pool, &err)) {
     GST_ELEMENT_ERROR (sink, RESOURCE, NO_SPACE_LEFT,

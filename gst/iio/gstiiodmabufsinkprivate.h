@@ -37,8 +37,10 @@ struct _GstIioDmabufSink
   GstIioDmabufProbe dmabuf; /* DMABUF on the buffer, and its allocator */
   GstIioIoMode mode;        /* in use; AUTO until decided */
   gsize block_bytes;        /* our dma-bufs and fileio blocks; 0 until known */
-  GstBufferPool *copy_pool; /* our dma-bufs that copies go into */
-  GstBufferPool *proposed;  /* the pool last offered upstream */
+  guint n_blocks; /* kept queued: n-buffers, or from the rate and block */
+  gint rate;
+  GstBufferPool *copy_pool;   /* our dma-bufs that copies go into */
+  GstBufferPool *proposed;    /* the pool last offered upstream */
   GstAllocator *proposed_mem; /* its allocator: its buffers' memory */
   GstCaps *refused;           /* caps last refused (one error each) */
   gint caps_warned;           /* atomic: a caps query left nothing */
@@ -106,8 +108,13 @@ gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
 static inline void
 gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size)
 {
-  if (sink->block_bytes == 0)
-    sink->block_bytes = MAX (size, sink->scan_bytes);
+  if (sink->block_bytes != 0)
+    return;
+  sink->block_bytes = MAX (size, sink->scan_bytes);
+  if (!sink->streaming)
+    sink->n_blocks = gst_iio_blocks_queued (sink->settings.n_buffers,
+        sink->rate, (guint)(sink->block_bytes / MAX (sink->scan_bytes, 1)),
+        sink->block_bytes);
 }
 
 /* gstiiodmabufsinkplay.c: dma-buf blocks through the queue (io-mode

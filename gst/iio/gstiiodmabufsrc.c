@@ -341,6 +341,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->offset = 0;
   src->ts0 = GST_CLOCK_TIME_NONE;
   src->discont = TRUE;
+  src->n_blocks = gst_iio_blocks_queued (src->settings.n_buffers, 0, 0, 0);
   GST_OBJECT_LOCK (src);
   src->n_buffers_out = src->n_bytes_out = src->n_copies = 0;
   src->n_samples_lost = src->n_overruns = src->n_blocks_failed = 0;
@@ -413,11 +414,15 @@ gst_iio_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
   src->rate = rate;
   src->block_samples = block_samples;
   src->block_bytes = (gsize)src->block_samples * scan_bytes;
+  /* The queue's depth follows (not while it runs: its pool was sized). */
+  if (!gst_iio_queue_is_started (src->queue))
+    src->n_blocks = gst_iio_blocks_queued (
+        src->settings.n_buffers, rate, src->block_samples, src->block_bytes);
   gst_base_src_set_blocksize (bsrc, src->block_bytes);
   GST_INFO_OBJECT (src,
       "%u Hz, %u bytes per scan, %u scans (%" G_GSIZE_FORMAT
-      " bytes) per buffer",
-      rate, scan_bytes, src->block_samples, src->block_bytes);
+      " bytes) per buffer, %u blocks queued",
+      rate, scan_bytes, src->block_samples, src->block_bytes, src->n_blocks);
   return TRUE;
 }
 
@@ -527,8 +532,8 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
     src->mode = GST_IIO_IO_MODE_DMABUF;
     /* n-buffers for the kernel, and room for a downstream that holds a few
      * before it lets go (filesink batches, a queue, ...). */
-    min = src->settings.n_buffers;
-    max = src->settings.n_buffers + gst_iio_extra_buffers (src->block_bytes);
+    min = src->n_blocks;
+    max = src->n_blocks + gst_iio_extra_buffers (src->block_bytes);
   }
   if (src->settings.io_mode == GST_IIO_IO_MODE_RW)
     src->mode = GST_IIO_IO_MODE_RW;
@@ -539,7 +544,7 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
   }
 
   /* Enough buffers to keep n-buffers in the kernel and some downstream. */
-  min = MAX (min, src->settings.n_buffers);
+  min = MAX (min, src->n_blocks);
   if (max != 0)
     max = MAX (max, min);
   configured = gst_iio_dmabuf_src_configure_pool (src, pool, caps, min, max);
@@ -553,8 +558,8 @@ gst_iio_dmabuf_src_decide_allocation (GstBaseSrc *bsrc, GstQuery *query)
     gst_object_unref (pool);
     pool = gst_iio_dmabuf_pool_new (src->dmabuf.heap);
     src->mode = GST_IIO_IO_MODE_DMABUF;
-    min = src->settings.n_buffers;
-    max = src->settings.n_buffers + gst_iio_extra_buffers (src->block_bytes);
+    min = src->n_blocks;
+    max = src->n_blocks + gst_iio_extra_buffers (src->block_bytes);
     configured = gst_iio_dmabuf_src_configure_pool (src, pool, caps, min, max);
   }
   if (!configured) {
@@ -600,10 +605,15 @@ gst_iio_dmabuf_src_query (GstBaseSrc *bsrc, GstQuery *query)
 {
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (bsrc);
 
-  /* A block is pushed when the device has filled it. */
+  /* A block is pushed when the device has filled it; in rw, when the
+   * kernel has filled the fileio block it is in (two of them). */
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY &&
+      src->mode == GST_IIO_IO_MODE_RW)
+    return gst_iio_latency_query_answer (
+        query, gst_iio_dmabuf_src_rw_fileio_samples (src), src->rate, 2);
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY)
     return gst_iio_latency_query_answer (
-        query, src->block_samples, src->rate, src->settings.n_buffers);
+        query, src->block_samples, src->rate, src->n_blocks);
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
 }
 

@@ -80,7 +80,7 @@ gst_iio_dmabuf_src_wait_free (GstIioDmabufSrc *src, GstBuffer **buffer)
            "came back (see the timeout property)",
               gst_iio_io_mode_nick (src->mode),
               GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
-              src->pool, src->settings.n_buffers));
+              src->pool, src->n_blocks));
       return GST_FLOW_ERROR;
     }
     if (!GST_IS_IIO_DMABUF_POOL (src->pool))
@@ -107,7 +107,7 @@ gst_iio_dmabuf_src_prime (GstIioDmabufSrc *src)
       GST_IIO_POST_ERROR (src, err);
       return GST_FLOW_ERROR;
     }
-    if (++n == src->settings.n_buffers)
+    if (++n == src->n_blocks)
       break;
     ret = gst_iio_dmabuf_src_acquire (src, &buffer);
   }
@@ -130,7 +130,7 @@ gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src, gboolean may_wait)
   GstFlowReturn ret;
   GError *err = NULL;
 
-  while (gst_iio_queue_n_queued (src->queue) < src->settings.n_buffers) {
+  while (gst_iio_queue_n_queued (src->queue) < src->n_blocks) {
     if (may_wait && gst_iio_queue_n_queued (src->queue) == 0)
       ret = gst_iio_dmabuf_src_wait_free (src, &buffer);
     else
@@ -185,7 +185,7 @@ gst_iio_dmabuf_src_copy_out (GstIioDmabufSrc *src, GstBuffer **block)
         "blocks into system memory to keep %u queued in the device; raise "
         "samples-per-buffer, or let downstream hold fewer buffers",
         GST_IS_IIO_DMABUF_POOL (src->pool) ? "own" : "downstream's",
-        src->settings.n_buffers);
+        src->n_blocks);
     src->copy_logged = TRUE;
   }
   return GST_FLOW_OK;
@@ -199,7 +199,7 @@ gst_iio_dmabuf_src_copy_out (GstIioDmabufSrc *src, GstBuffer **block)
 static GstFlowReturn
 gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
 {
-  guint n = src->settings.n_buffers;
+  guint n = src->n_blocks;
   /* (no wait: with nothing free, the block in hand goes back instead) */
   GstFlowReturn ret = gst_iio_dmabuf_src_fill_queue (src, FALSE);
 
@@ -325,7 +325,7 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
       return ret;
     }
     /* With the queue full, a buffer coming back has nothing to wake. */
-    if (gst_iio_queue_n_queued (src->queue) >= src->settings.n_buffers)
+    if (gst_iio_queue_n_queued (src->queue) >= src->n_blocks)
       g_atomic_int_set (&src->waiting, 0);
     timeout = gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
     res = gst_iio_queue_pop (src->queue, timeout, out, &err);
@@ -375,8 +375,8 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
   gssize n;
 
   if (!src->streaming) {
-    if (!gst_iio_device_set_buffer_length (src->dev,
-            MAX (2 * src->block_samples, 2 * src->settings.n_buffers), &err) ||
+    if (!gst_iio_device_set_buffer_length (
+            src->dev, 2 * gst_iio_dmabuf_src_rw_fileio_samples (src), &err) ||
         !gst_iio_enable_fileio (src->dev, src->buf, src->dmabuf.heap, &err)) {
       GST_IIO_POST_ERROR (src, err);
       return GST_FLOW_ERROR;

@@ -31,6 +31,8 @@ struct _GstIioDmabufSrc
   guint scan_bytes;
   guint block_samples;
   gsize block_bytes;
+  /* blocks kept queued: n-buffers, or chosen from the rate (set_caps) */
+  guint n_blocks;
   GstIioIoMode mode;   /* in use; AUTO until decided */
   GstBufferPool *pool; /* ours or downstream's, in the dma modes */
 
@@ -63,6 +65,15 @@ GstFlowReturn gst_iio_dmabuf_src_create_dmabuf (
 GstFlowReturn gst_iio_dmabuf_src_create_rw (
     GstIioDmabufSrc *src, GstBuffer **out);
 void gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer);
+
+/* io-mode=rw: the kernel splits its buffer into two fileio blocks, and
+ * read() sees a block's samples once it is full. Each holds half the
+ * queue's blocks (1 at least), so the queue's time is the device's too. */
+static inline guint
+gst_iio_dmabuf_src_rw_fileio_samples (GstIioDmabufSrc *src)
+{
+  return (MAX (src->n_blocks, 2) + 1) / 2 * src->block_samples;
+}
 
 G_END_DECLS
 

@@ -165,6 +165,25 @@ gst_iio_samples_per_block (guint requested, gdouble rate, guint scan_bytes)
 }
 
 guint
+gst_iio_blocks_queued (
+    guint requested, gdouble rate, guint block_samples, gsize block_bytes)
+{
+  guint64 n;
+
+  if (requested)
+    return MAX (requested, GST_IIO_MIN_N_BUFFERS);
+  if (rate <= 0 || block_samples == 0)
+    return GST_IIO_MIN_AUTO_N_BUFFERS;
+  /* Blocks of block_samples / rate seconds each, rounded up. */
+  n = (guint64)(GST_IIO_QUEUE_MS * rate / (1000.0 * block_samples) + 0.999);
+  n = CLAMP (n, GST_IIO_MIN_AUTO_N_BUFFERS, GST_IIO_MAX_AUTO_N_BUFFERS);
+  if (block_bytes && n * block_bytes > GST_IIO_MAX_AUTO_QUEUE_BYTES)
+    n = MAX (
+        GST_IIO_MAX_AUTO_QUEUE_BYTES / block_bytes, GST_IIO_MIN_AUTO_N_BUFFERS);
+  return (guint)n;
+}
+
+guint
 gst_iio_extra_buffers (gsize block_bytes)
 {
   gsize n = GST_IIO_EXTRA_BYTES / MAX (block_bytes, 1);
@@ -274,8 +293,10 @@ gst_iio_settings_install_some (
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_N_BUFFERS))
     g_object_class_install_property (klass, GST_IIO_PROP_N_BUFFERS,
         g_param_spec_uint ("n-buffers", "Kernel buffers",
-            "Blocks kept queued in the kernel", GST_IIO_MIN_N_BUFFERS,
-            GST_IIO_MAX_N_BUFFERS, GST_IIO_DEFAULT_N_BUFFERS, flags));
+            "Blocks kept queued in the kernel (0: enough for 100 ms of "
+            "samples at the stream's rate, 4 to 32 blocks and 64 MiB at "
+            "most; 1 is refused)",
+            0, GST_IIO_MAX_N_BUFFERS, 0, flags));
   if (props & GST_IIO_PROP_BIT (GST_IIO_PROP_IO_MODE))
     g_object_class_install_property (klass, GST_IIO_PROP_IO_MODE,
         g_param_spec_enum ("io-mode", "I/O mode",
@@ -327,7 +348,6 @@ void
 gst_iio_settings_init (GstIioSettings *settings)
 {
   memset (settings, 0, sizeof (*settings));
-  settings->n_buffers = GST_IIO_DEFAULT_N_BUFFERS;
   settings->io_mode = GST_IIO_IO_MODE_AUTO;
   settings->dma_heap = g_strdup (GST_IIO_DEFAULT_DMA_HEAP);
   settings->timeout = GST_IIO_DEFAULT_TIMEOUT;
@@ -400,6 +420,13 @@ gst_iio_settings_set_property (
       settings->samples_per_buffer = g_value_get_uint (value);
       break;
     case GST_IIO_PROP_N_BUFFERS:
+      /* (a GParamSpecUInt has one range: 1 is refused here, as GObject
+       * refuses what is past the range) */
+      if (g_value_get_uint (value) == 1) {
+        g_warning ("n-buffers 1: a device needs 2 blocks at least, one to "
+                   "fill while the other is read (0: from the rate)");
+        break;
+      }
       settings->n_buffers = g_value_get_uint (value);
       break;
     case GST_IIO_PROP_IO_MODE:

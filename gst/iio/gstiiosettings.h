@@ -38,9 +38,19 @@ typedef enum {
 GType gst_iio_io_mode_get_type (void);
 const gchar *gst_iio_io_mode_nick (GstIioIoMode mode);
 
-#define GST_IIO_DEFAULT_N_BUFFERS 4
+/* n-buffers: 0 (the default) chooses from the rate; a number asked for
+ * is taken as is, GST_IIO_MIN_N_BUFFERS at least. */
 #define GST_IIO_MIN_N_BUFFERS 2
 #define GST_IIO_MAX_N_BUFFERS 64
+/* The automatic queue: GST_IIO_QUEUE_MS of samples in the kernel, to ride
+ * out a pause of the reading (or writing) thread that long, in
+ * GST_IIO_MIN_AUTO_N_BUFFERS to GST_IIO_MAX_AUTO_N_BUFFERS blocks and no
+ * more than GST_IIO_MAX_AUTO_QUEUE_BYTES. 4 blocks when the rate is not
+ * known. */
+#define GST_IIO_QUEUE_MS 100
+#define GST_IIO_MIN_AUTO_N_BUFFERS 4
+#define GST_IIO_MAX_AUTO_N_BUFFERS 32
+#define GST_IIO_MAX_AUTO_QUEUE_BYTES (64 * 1024 * 1024)
 #define GST_IIO_MAX_SAMPLES_PER_BUFFER (16 * 1024 * 1024)
 /* Default block: about 10 ms of samples, but no less than a page (the
  * smallest dma-buf there is), within these bounds. */
@@ -48,6 +58,11 @@ const gchar *gst_iio_io_mode_nick (GstIioIoMode mode);
 #define GST_IIO_MIN_AUTO_SAMPLES 64
 #define GST_IIO_MIN_AUTO_BLOCK_BYTES 4096
 #define GST_IIO_MAX_AUTO_BLOCK_BYTES (4 * 1024 * 1024)
+
+/* Blocks to keep queued in the kernel: @requested when not 0, else from
+ * the rate as above for blocks of @block_samples scans (@block_bytes). */
+guint gst_iio_blocks_queued (
+    guint requested, gdouble rate, guint block_samples, gsize block_bytes);
 
 /* Dma-bufs the source's own pool may add to n-buffers while downstream
  * holds buffers: room for GST_IIO_EXTRA_BYTES of blocks (what aggregating

@@ -306,8 +306,8 @@ static guint64
 play_checked (
     const gchar *io_mode, const gchar *pool, guint n, const gchar *expect_mode)
 {
-  gchar *props =
-      g_strdup_printf ("io-mode=%s samples-per-buffer=%u", io_mode, SPB);
+  gchar *props = g_strdup_printf (
+      "io-mode=%s samples-per-buffer=%u n-buffers=4", io_mode, SPB);
   guint64 copies;
   gchar *mode;
   Play p;
@@ -408,8 +408,8 @@ GST_END_TEST;
 static void
 play_odd_sizes (const gchar *io_mode, gboolean proposed)
 {
-  gchar *props =
-      g_strdup_printf ("io-mode=%s samples-per-buffer=%u", io_mode, SPB);
+  gchar *props = g_strdup_printf (
+      "io-mode=%s samples-per-buffer=%u n-buffers=4", io_mode, SPB);
   guint64 sum;
   Play p;
 
@@ -924,13 +924,16 @@ GST_START_TEST (test_stall_then_null_returns)
   dac_free_run ();
   iiosim_write (DAC, "sim_stall", "1");
   play_init (&p, "io-mode=dmabuf", 0);
-  for (guint i = 0; i < 8; i++)
+  for (guint i = 0; i < 24; i++)
     play_push (&p, BLOCK);
   play_eos (&p);
-  /* n-buffers are queued in the stalled device, the next waits for one. */
-  for (guint i = 0; i < 500 && iiosim_stat_u64 (p.sink, "buffers") < 4; i++)
+  /* The queue is queued in the stalled device, the next waits for one:
+   * n-buffers at its default, 100 ms of 5.3 ms blocks (256 scans at
+   * 48 kHz), 19 of them. */
+  for (guint i = 0; i < 500 && iiosim_stat_u64 (p.sink, "buffers") < 19; i++)
     g_usleep (10 * G_TIME_SPAN_MILLISECOND);
-  fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "buffers"), 4);
+  g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "buffers"), 19);
   g_usleep (100 * G_TIME_SPAN_MILLISECOND);
   fail_unless_equals_uint64 (iiosim_read_u64 (DAC, "sim_blocks"), 0);
 
@@ -983,7 +986,8 @@ push_until_flushed (gpointer data)
 
 GST_START_TEST (test_flush_while_stalled)
 {
-  GstHarness *h = gst_harness_new_parse ("iiodmabufsink device=" DAC);
+  GstHarness *h =
+      gst_harness_new_parse ("iiodmabufsink device=" DAC " n-buffers=4");
   GstElement *sink = gst_harness_find_element (h, "iiodmabufsink");
   Pusher pusher = { h, 1, IIOSIM_FNV_OFFSET, GST_FLOW_OK };
   guint64 hash = IIOSIM_FNV_OFFSET;

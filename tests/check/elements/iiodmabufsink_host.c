@@ -26,8 +26,8 @@ GST_START_TEST (test_property_defaults_and_ranges)
 
   fail_unless (sink != NULL);
   u = G_PARAM_SPEC_UINT (pspec (sink, "n-buffers"));
-  fail_unless_equals_int (u->default_value, 4);
-  fail_unless_equals_int (u->minimum, 2);
+  fail_unless_equals_int (u->default_value, 0);
+  fail_unless_equals_int (u->minimum, 0);
   fail_unless_equals_int (u->maximum, 64);
   u = G_PARAM_SPEC_UINT (pspec (sink, "samples-per-buffer"));
   fail_unless_equals_int (u->default_value, 0);

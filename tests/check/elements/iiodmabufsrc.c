@@ -1089,6 +1089,82 @@ GST_START_TEST (test_dma_heap_property)
 
 GST_END_TEST;
 
+/* n-buffers at its default (0): 100 ms of samples queued in the kernel,
+ * 4 blocks at least. With the device stalled the driver sees them all; the
+ * latency answer's maximum counts them too. */
+GST_START_TEST (test_auto_queue_depth)
+{
+  static const struct
+  {
+    const gchar *rate;
+    guint samples, want;
+  } cases[] = {
+    { "1000000", 10000, 10 }, /* 10 ms blocks */
+    { "1000000", 4000, 25 },  /* 4 ms blocks */
+    { "100000", 5000, 4 },    /* 50 ms blocks: the minimum */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstHarness *h;
+    GstQuery *q;
+    GstClockTime min, max;
+    gchar *desc;
+
+    iiosim_write (ADC, "sim_free_run", "0");
+    iiosim_write (ADC, "sampling_frequency", cases[i].rate);
+    iiosim_write (ADC, "sim_stall", "1");
+    desc = g_strdup_printf ("iiodmabufsrc device=" ADC
+                            " io-mode=dmabuf samples-per-buffer=%u timeout=0",
+        cases[i].samples);
+    h = gst_harness_new_parse (desc);
+    g_free (desc);
+    gst_harness_play (h);
+    fail_unless_equals_uint64 (
+        wait_queued (cases[i].want, 5000), cases[i].want);
+    /* and no more than that */
+    g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+    fail_unless_equals_uint64 (
+        iiosim_read_u64 (ADC, "sim_queued"), cases[i].want);
+    q = gst_query_new_latency ();
+    fail_unless (gst_pad_peer_query (h->sinkpad, q));
+    gst_query_parse_latency (q, NULL, &min, &max);
+    fail_unless_equals_uint64 (max, cases[i].want * min);
+    gst_query_unref (q);
+    iiosim_write (ADC, "sim_stall", "0");
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* io-mode=rw: read() sees samples a fileio block at a time, and the
+ * kernel's buffer holds the queue's 100 ms in two of them; the latency
+ * answer says so (10 blocks of 10 ms: 50 ms, 100 ms). */
+GST_START_TEST (test_rw_latency_is_fileio_block)
+{
+  GstHarness *h;
+  GstQuery *q;
+  GstClockTime min, max;
+
+  iiosim_write (ADC, "sim_free_run", "0");
+  iiosim_write (ADC, "sampling_frequency", "1000000");
+  h = gst_harness_new_parse (
+      "iiodmabufsrc device=" ADC " io-mode=rw samples-per-buffer=10000");
+  gst_harness_set_blocking_push_mode (h);
+  gst_harness_play (h);
+  gst_buffer_unref (gst_harness_pull (h));
+  fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "buffer0/length"), 100000);
+  q = gst_query_new_latency ();
+  fail_unless (gst_pad_peer_query (h->sinkpad, q));
+  gst_query_parse_latency (q, NULL, &min, &max);
+  fail_unless_equals_uint64 (min, 50 * GST_MSECOND);
+  fail_unless_equals_uint64 (max, 100 * GST_MSECOND);
+  gst_query_unref (q);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_latency_query)
 {
   GstHarness *h;
@@ -1275,6 +1351,8 @@ iiodmabufsrc_suite (void)
   tcase_add_test (tc, test_refused_attribute_values);
   tcase_add_test (tc, test_dma_heap_property);
   tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_auto_queue_depth);
+  tcase_add_test (tc, test_rw_latency_is_fileio_block);
   tcase_add_test (tc, test_stalled_device_stops_quickly);
   tcase_add_test (tc, test_failed_block_not_pushed);
   tcase_add_test (tc, test_failed_block_pushed_without_checks);

@@ -48,6 +48,49 @@ GST_START_TEST (test_samples_per_block)
 
 GST_END_TEST;
 
+/* n-buffers 0: 100 ms of samples queued, 4 to 32 blocks, 64 MiB at most;
+ * a number asked for is taken (2 at least). */
+GST_START_TEST (test_blocks_queued)
+{
+  static const struct
+  {
+    guint requested;
+    gdouble rate;
+    guint block_samples;
+    gsize block_bytes;
+    guint want;
+  } cases[] = {
+    { 6, 1e6, 10000, 80000, 6 },
+    { 1, 1e6, 10000, 80000, 2 },
+    { 64, 1e6, 10000, 80000, 64 },
+    /* rate or block not known yet: 4 */
+    { 0, 0, 0, 0, 4 },
+    { 0, 1e6, 0, 0, 4 },
+    /* 10 ms blocks: 10 of them */
+    { 0, 1e6, 10000, 80000, 10 },
+    /* 100 ms does not divide: rounded up (7 of 15 ms) */
+    { 0, 1e6, 15000, 120000, 7 },
+    /* long blocks (a page at a low rate): 4 */
+    { 0, 1000, 512, 4096, 4 },
+    /* short blocks: 32 at most */
+    { 0, 1e7, 1000, 8000, 32 },
+    /* 4 MiB blocks at 100 MS/s: 64 MiB at most, 16 of them */
+    { 0, 1e8, 524288, 4194304, 16 },
+    /* blocks larger than 16 MiB: still 4 */
+    { 0, 1e8, 4194304, 33554432, 4 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    guint got = gst_iio_blocks_queued (cases[i].requested, cases[i].rate,
+        cases[i].block_samples, cases[i].block_bytes);
+
+    fail_unless (got == cases[i].want, "case %u: %u blocks, want %u", i, got,
+        cases[i].want);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_extra_buffers)
 {
   static const struct
@@ -192,6 +235,7 @@ iiosizing_suite (void)
   tcase_add_test (tc, test_latency_answer);
   tcase_add_test (tc, test_samples_per_block);
   tcase_add_test (tc, test_extra_buffers);
+  tcase_add_test (tc, test_blocks_queued);
   tcase_add_test (tc, test_wait_slices);
   tcase_add_test (tc, test_latency_percentiles);
   return s;
