@@ -1217,25 +1217,31 @@ GST_START_TEST (test_stalled_device_stops_quickly)
 
 GST_END_TEST;
 
-GST_START_TEST (test_failed_block_not_pushed)
+/* Captures 60 buffers of 1000 scans at 100 kHz from "iiodmabufsrc @props",
+ * the driver failing one block after buffer 20, each buffer checked into
+ * @c; @offset_before gets where the last DISCONT after the first buffer
+ * came (0: none). Returns the pipeline, PLAYING, with its source in @src. */
+static GstElement *
+capture_with_failed_block (
+    const gchar *props, Check *c, guint64 *offset_before, GstElement **src)
 {
-  GstElement *pipe, *sink, *src;
-  GstMessage *msg;
+  gchar *desc = g_strdup_printf ("iiodmabufsrc name=src device=" ADC
+                                 " samples-per-buffer=1000 %s ! appsink "
+                                 "name=sink sync=false",
+      props);
+  GstElement *pipe, *sink;
   GstSample *sample;
-  Check c;
-  guint64 offset_before = 0;
 
   iiosim_write (ADC, "sampling_frequency", "100000");
   iiosim_write (ADC, "sim_free_run", "0");
-  pipe = gst_parse_launch (
-      "iiodmabufsrc name=src device=" ADC
-      " samples-per-buffer=1000 ! appsink name=sink sync=false",
-      NULL);
+  pipe = gst_parse_launch (desc, NULL);
+  g_free (desc);
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  check_init (&c, 2, 4);
-  c.allow_gaps = TRUE;
+  check_init (c, 2, 4);
+  c->allow_gaps = TRUE;
+  *offset_before = 0;
   for (guint i = 0; i < 60; i++) {
     GstBuffer *buf;
 
@@ -1244,11 +1250,23 @@ GST_START_TEST (test_failed_block_not_pushed)
     g_signal_emit_by_name (sink, "pull-sample", &sample);
     fail_unless (sample != NULL);
     buf = gst_sample_get_buffer (sample);
-    if (c.buffers > 0 && GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
-      offset_before = c.next;
-    check_buffer (&c, buf);
+    if (c->buffers > 0 && GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+      *offset_before = c->next;
+    check_buffer (c, buf);
     gst_sample_unref (sample);
   }
+  gst_object_unref (sink);
+  return pipe;
+}
+
+GST_START_TEST (test_failed_block_not_pushed)
+{
+  GstElement *src, *pipe;
+  GstMessage *msg;
+  guint64 offset_before;
+  Check c;
+
+  pipe = capture_with_failed_block ("", &c, &offset_before, &src);
   /* One block failed: its samples are skipped, never pushed as data. */
   fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 1);
@@ -1262,7 +1280,6 @@ GST_START_TEST (test_failed_block_not_pushed)
   gst_element_set_state (pipe, GST_STATE_NULL);
   check_clear (&c);
   gst_object_unref (src);
-  gst_object_unref (sink);
   gst_object_unref (pipe);
 }
 
@@ -1273,31 +1290,13 @@ GST_END_TEST;
  * what the property's description says it costs. */
 GST_START_TEST (test_failed_block_pushed_without_checks)
 {
-  GstElement *pipe, *sink, *src;
+  GstElement *src, *pipe;
   GstMessage *msg;
-  GstSample *sample;
+  guint64 offset_before;
   Check c;
 
-  iiosim_write (ADC, "sampling_frequency", "100000");
-  iiosim_write (ADC, "sim_free_run", "0");
-  pipe = gst_parse_launch ("iiodmabufsrc name=src device=" ADC
-                           " io-mode=dmabuf check-transfers=false "
-                           "samples-per-buffer=1000 ! appsink name=sink "
-                           "sync=false",
-      NULL);
-  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
-  gst_element_set_state (pipe, GST_STATE_PLAYING);
-  check_init (&c, 2, 4);
-  c.allow_gaps = TRUE;
-  for (guint i = 0; i < 60; i++) {
-    if (i == 20)
-      iiosim_write (ADC, "sim_fail_next", "1");
-    g_signal_emit_by_name (sink, "pull-sample", &sample);
-    fail_unless (sample != NULL);
-    check_buffer (&c, gst_sample_get_buffer (sample));
-    gst_sample_unref (sample);
-  }
+  pipe = capture_with_failed_block (
+      "io-mode=dmabuf check-transfers=false", &c, &offset_before, &src);
   fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 0);
   fail_unless_equals_uint64 (c.discont_after_first, 0);
@@ -1308,7 +1307,6 @@ GST_START_TEST (test_failed_block_pushed_without_checks)
   gst_element_set_state (pipe, GST_STATE_NULL);
   check_clear (&c);
   gst_object_unref (src);
-  gst_object_unref (sink);
   gst_object_unref (pipe);
 }
 
