@@ -47,6 +47,9 @@ struct _GstIioBuffer
    * pending (one call, not two, when the device is ahead). Waits happen in
    * one thread at a time. */
   gboolean ahead;
+  /* The last refused attach said EPERM: a 6.11+ kernel whose buffer has no
+   * DMABUF ops (kfifo), so no DMA block ring behind read() either. */
+  gint no_dma_ops; /* atomic */
 };
 
 guint64
@@ -163,6 +166,7 @@ gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
 
     err = errno;
     unsupported = err == EPERM || err == ENOTTY || err == EINVAL;
+    g_atomic_int_set (&buf->no_dma_ops, err == EPERM);
     g_set_error (error, GST_IIO_BUFFER_ERROR,
         unsupported ? GST_IIO_BUFFER_ERROR_NOT_SUPPORTED
                     : code_from_errno (err),
@@ -419,6 +423,12 @@ fileio (GstIioBuffer *buf, guint8 *data, gsize size, GstClockTime timeout,
     done += n;
   }
   return done;
+}
+
+gboolean
+gst_iio_buffer_has_no_dma_ops (GstIioBuffer *buf)
+{
+  return g_atomic_int_get (&buf->no_dma_ops);
 }
 
 gssize

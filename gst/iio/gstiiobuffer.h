@@ -46,6 +46,10 @@ typedef struct _GstIioAttachment GstIioAttachment;
  * attach is safe at all. */
 GstIioAttachment *gst_iio_buffer_attach (
     GstIioBuffer *buf, gint dmabuf_fd, GError **error);
+/* Whether the last attach the kernel refused said the buffer has no
+ * DMABUF ops at all (EPERM, kfifo on 6.11+), rather than that the kernel
+ * has no DMABUF (before 6.11) or the buffer is busy. */
+gboolean gst_iio_buffer_has_no_dma_ops (GstIioBuffer *buf);
 /* Detaches it and closes its fds. Not while its transfer is queued. */
 void gst_iio_buffer_detach (GstIioBuffer *buf, GstIioAttachment *att);
 

@@ -28,7 +28,8 @@ gst_iio_dmabuf_sink_rw_start (GstIioDmabufSink *sink, gsize size)
   scans = sink->block_bytes / sink->scan_bytes;
   /* The kernel splits the buffer into two fileio blocks: each is a block. */
   if (!gst_iio_device_set_buffer_length (sink->dev, 2 * scans, &err) ||
-      !gst_iio_enable_fileio (sink->dev, sink->buf, sink->dmabuf.heap, &err)) {
+      !gst_iio_enable_fileio (
+          sink->dev, sink->buf, sink->dmabuf.heap, NULL, &err)) {
     GST_IIO_POST_ERROR (sink, err);
     return GST_FLOW_ERROR;
   }

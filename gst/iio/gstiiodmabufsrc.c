@@ -338,6 +338,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->scan_bytes = gst_iio_device_get_scan_size (src->dev);
   src->mode = GST_IIO_IO_MODE_AUTO;
   src->streaming = FALSE;
+  src->rw_skip = 0;
   src->offset = 0;
   src->ts0 = GST_CLOCK_TIME_NONE;
   src->discont = TRUE;

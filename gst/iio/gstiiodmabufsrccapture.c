@@ -238,7 +238,11 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
       running = running > age ? running - age : 0;
     }
     if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
-      src->ts0 = running > block ? running - block : 0;
+      /* (the first block pushed may not start at sample 0: rw) */
+      GstClockTime since0 = gst_util_uint64_scale_int (
+          src->offset + src->block_samples, GST_SECOND, rate);
+
+      src->ts0 = running > since0 ? running - since0 : 0;
     } else {
       GstClockTime expect = src->ts0 +
           gst_util_uint64_scale_int (
@@ -365,6 +369,42 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
   }
 }
 
+/* Reads and drops the first two fileio blocks after an enable. Returns 1
+ * when done, 0 when flushing (the rest is dropped on the next call), -1 on
+ * error (in @err). */
+static gint
+gst_iio_dmabuf_src_rw_skip (GstIioDmabufSrc *src, GError **err)
+{
+  gsize chunk = MIN (src->rw_skip, 65536);
+  guint8 *scratch = chunk ? g_malloc (chunk) : NULL;
+  GstClockTime timeout =
+      gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);
+  gint ret = 1;
+
+  while (src->rw_skip > 0) {
+    gssize n = gst_iio_buffer_read (
+        src->buf, scratch, MIN (chunk, src->rw_skip), timeout, err);
+
+    if (n <= 0) {
+      ret = n == 0 ? 0 : -1;
+      break;
+    }
+    src->rw_skip -= n;
+    src->offset += n / src->scan_bytes;
+  }
+  g_free (scratch);
+  return ret;
+}
+
+/* io-mode=rw. industrialio-buffer-dma (6.12, and every kernel before it)
+ * hands its two fileio blocks to read() in turn, and an enable does not
+ * reset the turn: after an earlier reader of the buffer took an odd number
+ * of blocks, the first read() gets block 1, which the device fills after
+ * block 0, and the first two blocks come out swapped. Nothing a reader can
+ * see tells which turn it got, so on such a buffer the source drops the
+ * first two blocks (the queue the kernel filled at enable): from the third
+ * on, the turn no longer matters. Their samples count in the offsets, as
+ * samples the stream started without. */
 GstFlowReturn
 gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
 {
@@ -372,16 +412,32 @@ gst_iio_dmabuf_src_create_rw (GstIioDmabufSrc *src, GstBuffer **out)
   GstFlowReturn ret;
   GstMapInfo map;
   GError *err = NULL;
+  gboolean ring = TRUE;
   gssize n;
 
   if (!src->streaming) {
-    if (!gst_iio_device_set_buffer_length (
-            src->dev, 2 * gst_iio_dmabuf_src_rw_fileio_samples (src), &err) ||
-        !gst_iio_enable_fileio (src->dev, src->buf, src->dmabuf.heap, &err)) {
+    guint fileio = gst_iio_dmabuf_src_rw_fileio_samples (src);
+
+    if (!gst_iio_device_set_buffer_length (src->dev, 2 * fileio, &err) ||
+        !gst_iio_enable_fileio (
+            src->dev, src->buf, src->dmabuf.heap, &ring, &err)) {
       GST_IIO_POST_ERROR (src, err);
       return GST_FLOW_ERROR;
     }
     src->streaming = TRUE;
+    src->rw_skip = ring ? 2 * (guint64)fileio * src->scan_bytes : 0;
+    if (ring)
+      GST_INFO_OBJECT (src,
+          "read(): dropping the first %" G_GUINT64_FORMAT
+          " bytes (two fileio blocks of the kernel's DMA buffer)",
+          src->rw_skip);
+  }
+  switch (gst_iio_dmabuf_src_rw_skip (src, &err)) {
+    case 0:
+      return GST_FLOW_FLUSHING;
+    case -1:
+      GST_IIO_POST_ERROR (src, err);
+      return GST_FLOW_ERROR;
   }
   /* (the element keeps GstBaseSrc's alloc) */
   ret = GST_BASE_SRC_GET_CLASS (src)->alloc (

@@ -38,6 +38,7 @@ struct _GstIioDmabufSrc
 
   /* streaming thread */
   gboolean streaming; /* rw: the buffer is enabled */
+  guint64 rw_skip;    /* rw: bytes still to drop at the start */
   GstClockTime ts0;
   guint64 offset;
   gboolean discont;

@@ -196,10 +196,16 @@ gst_iio_dmabuf_probe_post (GstElement *element, const GstIioDmabufProbe *probe,
  * to the enabled buffer reveals that state (in fileio mode the kernel
  * answers EBUSY): then disable, give the release time, and enable again.
  * Without a dma-buf to probe with (no heap, no udmabuf), enables once.
+ *
+ * @block_ring (may be NULL): whether read()/write() may go through the
+ * two fileio blocks of an industrialio-buffer-dma buffer, which it hands
+ * out in turn without resetting the turn at enable (see
+ * gst_iio_dmabuf_src_create_rw()). FALSE only when the kernel said the
+ * buffer has no DMABUF ops (a kfifo buffer).
  */
 gboolean
-gst_iio_enable_fileio (
-    GstIioDevice *dev, GstIioBuffer *buf, const gchar *heap, GError **error)
+gst_iio_enable_fileio (GstIioDevice *dev, GstIioBuffer *buf, const gchar *heap,
+    gboolean *block_ring, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + FILEIO_SETTLE_US;
   gulong delay = 1000;
@@ -211,6 +217,8 @@ gst_iio_enable_fileio (
     if (!gst_iio_device_set_buffer_enabled (dev, TRUE, error))
       break;
     if (fd < 0 || !(att = gst_iio_buffer_attach (buf, fd, NULL))) {
+      if (block_ring)
+        *block_ring = fd < 0 || !gst_iio_buffer_has_no_dma_ops (buf);
       if (fd >= 0)
         close (fd);
       return TRUE;

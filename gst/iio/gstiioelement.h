@@ -62,12 +62,14 @@ gboolean gst_iio_dmabuf_probe_post (GstElement *element,
     const GstIioDmabufProbe *probe, GstIioIoMode mode,
     GstIioDirection direction);
 
+/* Enables the buffer for read()/write() once the kernel has let go of an
+ * earlier DMABUF user; @block_ring: see gstiioelement.c. */
+gboolean gst_iio_enable_fileio (GstIioDevice *dev, GstIioBuffer *buf,
+    const gchar *heap, gboolean *block_ring, GError **error);
+
 /* Writes the "attributes" property (name=value,...) and, when above 0,
  * @sampling_frequency to the device. A syntax error in @attributes is
  * GST_RESOURCE_ERROR_SETTINGS. */
-gboolean gst_iio_enable_fileio (
-    GstIioDevice *dev, GstIioBuffer *buf, const gchar *heap, GError **error);
-
 gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
     gdouble sampling_frequency, GError **error);
 

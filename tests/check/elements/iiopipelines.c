@@ -38,8 +38,13 @@ follow (Follow *f, GstBuffer *buf)
   guint idx[4] = { 0, 1, 2, 3 };
   GstMapInfo map;
 
-  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), f->next);
   guint64 bad;
+
+  /* (the first buffer's offset says where the stream starts: 0, or past
+   * the blocks read() drops at the start) */
+  if (f->buffers == 0)
+    f->next = GST_BUFFER_OFFSET (buf);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), f->next);
 
   fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
   bad =
@@ -108,7 +113,8 @@ capture_to_file (const gchar *desc, const gchar *path, gsize header,
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "buffers"), n_buffers);
   check_losses_told (src);
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "samples-lost"), 0);
-  iiosim_check_file (path, header, iiosim_stat_u64 (src, "bytes"), n_channels);
+  iiosim_check_file (
+      path, header, iiosim_stat_u64 (src, "bytes"), n_channels, 0);
   gst_object_unref (src);
   gst_object_unref (pipe);
   return copies;
@@ -177,7 +183,7 @@ GST_START_TEST (test_wavenc_at_audio_rate)
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "buffers"), 200);
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "samples-lost"), 0);
   iiosim_check_file (
-      path, wav_data_offset (path), iiosim_stat_u64 (src, "bytes"), 2);
+      path, wav_data_offset (path), iiosim_stat_u64 (src, "bytes"), 2, 0);
   gst_object_unref (src);
   gst_object_unref (pipe);
   g_free (desc);

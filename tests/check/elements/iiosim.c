@@ -326,8 +326,8 @@ iiosim_run_to_eos (const gchar *desc, GstClockTime timeout)
 }
 
 void
-iiosim_check_file (
-    const gchar *path, gsize offset, gsize size, guint n_channels)
+iiosim_check_file (const gchar *path, gsize offset, gsize size,
+    guint n_channels, guint64 first_sample)
 {
   guint idx[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
   gchar *data = NULL;
@@ -337,7 +337,7 @@ iiosim_check_file (
   fail_unless (g_file_get_contents (path, &data, &len, NULL), "no %s", path);
   fail_unless_equals_uint64 (len, offset + size);
   fail_unless_equals_uint64 (iiosim_check_pattern ((guint8 *)data + offset,
-                                 size, 2, n_channels, idx, 0),
+                                 size, 2, n_channels, idx, first_sample),
       0);
   g_free (data);
   g_unlink (path);

@@ -62,10 +62,10 @@ void iiosim_wait_eos (
     GstElement *pipe, GstClockTime timeout, const gchar *what);
 
 /* The file at @path holds @size bytes of the ADC's pattern from @offset
- * on: @n_channels channels (0, 1, ...) of 16 bits, from sample 0. The file
- * is removed. */
-void iiosim_check_file (
-    const gchar *path, gsize offset, gsize size, guint n_channels);
+ * on: @n_channels channels (0, 1, ...) of 16 bits, from sample @first_sample.
+ * The file is removed. */
+void iiosim_check_file (const gchar *path, gsize offset, gsize size,
+    guint n_channels, guint64 first_sample);
 
 /* As an unprivileged user (uid/gid 65534, in a child process), taking an
  * element of @factory on @device to READY fails with a RESOURCE error of
