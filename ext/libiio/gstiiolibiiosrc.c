@@ -326,7 +326,7 @@ gst_iio_libiio_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
     return FALSE;
   src->rate = rate;
   src->block_samples = gst_iio_samples_per_block (
-      src->settings.samples_per_buffer, rate, scan_bytes);
+      src->settings.samples_per_buffer, rate, scan_bytes, 1);
   src->block_bytes = (gsize)src->block_samples * scan_bytes;
   gst_base_src_set_blocksize (bsrc, src->block_bytes);
   GST_INFO_OBJECT (src,

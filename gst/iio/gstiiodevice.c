@@ -486,6 +486,23 @@ gst_iio_device_set_buffer_enabled (
   return gst_iio_device_write_attr (dev, attr, enabled ? "1" : "0", error);
 }
 
+guint
+gst_iio_device_get_length_align (GstIioDevice *dev)
+{
+  g_autofree gchar *value =
+      gst_iio_device_read_buffer_attr (dev, "length_align_bytes", NULL);
+  guint64 align = 1;
+
+  if (value &&
+      (!g_ascii_string_to_unsigned (value, 10, 1, 1 << 20, &align, NULL) ||
+          (align & (align - 1)))) {
+    GST_WARNING (
+        "%s: length_align_bytes is \"%s\": taken as 1", dev->id, value);
+    align = 1;
+  }
+  return (guint)align;
+}
+
 gchar *
 gst_iio_device_read_buffer_attr (
     GstIioDevice *dev, const gchar *name, GError **error)

@@ -94,6 +94,10 @@ GPtrArray *gst_iio_device_get_enabled_channels (GstIioDevice *dev);
 /* Bytes of one scan of the enabled channels, with the kernel's alignment
  * (each element aligned to its own size, the whole to the largest). */
 guint gst_iio_device_get_scan_size (GstIioDevice *dev);
+/* What the buffer's transfers must be a multiple of, in bytes: its
+ * length_align_bytes (industrialio-buffer-dmaengine: the DMA controller's
+ * bus width), 1 when it has none. */
+guint gst_iio_device_get_length_align (GstIioDevice *dev);
 
 /* Reads an attribute of the device directory ("sampling_frequency",
  * "bufferN/length", ...); NULL with an error when missing. Trailing

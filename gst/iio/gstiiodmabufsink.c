@@ -54,7 +54,11 @@
  * Buffers after it are dropped, with one warning. The stream does not end
  * by itself: a cyclic block never completes while it plays, so EOS is not
  * posted; stop the pipeline to stop the output. Cyclic playback needs
- * DMABUF (io-mode=rw cannot repeat a block).
+ * DMABUF (io-mode=rw cannot repeat a block). An IIO buffer that ignores
+ * the cyclic flag (industrialio-buffer-dmaengine, the buffer of converters
+ * behind a DMA controller) plays the block once: the sink then queues it
+ * again each time it ends, with a warning, and the device may count a gap
+ * between repeats as an underrun.
  *
  * ## Example launch lines
  * |[
@@ -296,6 +300,7 @@ gst_iio_dmabuf_sink_open (GstIioDmabufSink *sink)
     return FALSE;
   }
   sink->scan_bytes = gst_iio_device_get_scan_size (sink->dev);
+  sink->length_align = gst_iio_device_get_length_align (sink->dev);
   GST_OBJECT_LOCK (sink);
   sink->queue = gst_iio_queue_new (sink->dev, sink->buf);
   GST_OBJECT_UNLOCK (sink);
@@ -387,13 +392,17 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
       sink->dmabuf.problem ? ": " : "",
       sink->dmabuf.problem ? sink->dmabuf.problem : "");
 
+  if (!gst_iio_check_block_align (GST_ELEMENT (sink), sink->dev,
+          sink->settings.samples_per_buffer, sink->scan_bytes,
+          sink->length_align))
+    return FALSE;
   sink->block_bytes =
       (gsize)sink->settings.samples_per_buffer * sink->scan_bytes;
   sink->n_blocks = gst_iio_blocks_queued (sink->settings.n_buffers, 0, 0, 0);
   sink->rate = 0;
   sink->streaming = FALSE;
   sink->in_underrun = FALSE;
-  sink->cyclic_queued = sink->cyclic_warned = FALSE;
+  sink->cyclic_queued = sink->cyclic_warned = sink->cyclic_requeued = FALSE;
   sink->partial_warned = sink->attach_warned = FALSE;
   sink->rw_fill = 0;
   GST_OBJECT_LOCK (sink);
@@ -423,6 +432,8 @@ gst_iio_dmabuf_sink_halt (GstIioDmabufSink *sink)
   sink->in_underrun = FALSE;
   sink->rw_fill = 0;
   g_clear_pointer (&sink->rw_idle, g_free);
+  gst_clear_buffer (&sink->pending);
+  sink->pending_fill = 0;
   if (sink->queue)
     gst_iio_queue_stop (sink->queue);
 }
@@ -565,19 +576,24 @@ gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
 }
 
 /* Samples in the dma-bufs we offer upstream: what the user asked for, else
- * about 10 ms and no less than what audio sources write by default. */
+ * about 10 ms and no less than what audio sources write by default, in
+ * whole words of the buffer's DMA controller (length_align_bytes). */
 static guint
 gst_iio_dmabuf_sink_proposed_samples (
     GstIioDmabufSink *sink, gint rate, guint scan_bytes)
 {
-  guint n;
+  guint n, step;
 
   if (sink->settings.samples_per_buffer)
     return sink->settings.samples_per_buffer;
-  n = gst_iio_samples_per_block (0, rate, scan_bytes);
-  return MAX (n,
-      MIN (MIN_PROPOSED_SAMPLES,
-          GST_IIO_MAX_AUTO_BLOCK_BYTES / MAX (scan_bytes, 1)));
+  n = gst_iio_samples_per_block (0, rate, scan_bytes, sink->length_align);
+  if (n < MIN_PROPOSED_SAMPLES)
+    n = gst_iio_samples_per_block (
+        MIN (MIN_PROPOSED_SAMPLES,
+            GST_IIO_MAX_AUTO_BLOCK_BYTES / MAX (scan_bytes, 1)),
+        rate, scan_bytes, 1);
+  step = gst_iio_scans_step (scan_bytes, sink->length_align);
+  return (n + step - 1) / step * step;
 }
 
 /* The pool we offered allocated a dma-buf (in upstream's thread): attach

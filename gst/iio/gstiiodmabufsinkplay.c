@@ -20,8 +20,8 @@
  * at most @timeout (0: not at all, GST_FLOW_OK and nothing taken when it is
  * still in flight: @done says whether one was taken). */
 static GstFlowReturn
-gst_iio_dmabuf_sink_dequeue (
-    GstIioDmabufSink *sink, GstClockTime timeout, gboolean *done)
+gst_iio_dmabuf_sink_dequeue_full (GstIioDmabufSink *sink, GstClockTime timeout,
+    gboolean *done, GstBuffer **played)
 {
   GstBuffer *buffer = NULL;
   GError *err = NULL;
@@ -34,7 +34,10 @@ gst_iio_dmabuf_sink_dequeue (
 
   switch (res) {
     case GST_IIO_QUEUE_DONE:
-      gst_buffer_unref (buffer);
+      if (played)
+        *played = buffer;
+      else
+        gst_buffer_unref (buffer);
       *done = TRUE;
       return GST_FLOW_OK;
     case GST_IIO_QUEUE_TIMEOUT:
@@ -59,6 +62,13 @@ gst_iio_dmabuf_sink_dequeue (
       GST_IIO_POST_ERROR (sink, err);
       return GST_FLOW_ERROR;
   }
+}
+
+static GstFlowReturn
+gst_iio_dmabuf_sink_dequeue (
+    GstIioDmabufSink *sink, GstClockTime timeout, gboolean *done)
+{
+  return gst_iio_dmabuf_sink_dequeue_full (sink, timeout, done, NULL);
 }
 
 /* Counts @n blocks of @bytes in all as played (under the object lock). */
@@ -185,7 +195,7 @@ gst_iio_dmabuf_sink_play (GstIioDmabufSink *sink, GstBuffer *block, guint limit)
 }
 
 /* A buffer the device can read as it is: one dma-buf, from its first byte,
- * of whole scans. */
+ * of whole scans and whole words of the DMA controller. */
 static gboolean
 gst_iio_dmabuf_sink_is_playable (GstIioDmabufSink *sink, GstBuffer *buffer)
 {
@@ -198,7 +208,7 @@ gst_iio_dmabuf_sink_is_playable (GstIioDmabufSink *sink, GstBuffer *buffer)
   if (!gst_is_dmabuf_memory (mem))
     return FALSE;
   size = gst_memory_get_sizes (mem, &offset, NULL);
-  return offset == 0 && size > 0 && size % sink->scan_bytes == 0;
+  return offset == 0 && size > 0 && size % gst_iio_dmabuf_sink_step (sink) == 0;
 }
 
 /* A buffer to play as it is: playable, and attached to the IIO buffer. A
@@ -255,13 +265,65 @@ gst_iio_dmabuf_sink_ensure_copy_pool (GstIioDmabufSink *sink, gsize size)
   return TRUE;
 }
 
-/* Copies @buffer into our own dma-bufs, a block each, onto @blocks. */
+/* Copies @n bytes of @data to the end of the pending block, acquiring one
+ * first when there is none. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_fill (GstIioDmabufSink *sink, const guint8 *data, gsize n)
+{
+  GstFlowReturn ret;
+  GstMapInfo out;
+
+  if (!sink->pending) {
+    ret =
+        gst_buffer_pool_acquire_buffer (sink->copy_pool, &sink->pending, NULL);
+    if (ret != GST_FLOW_OK) {
+      GError *perr = gst_iio_dmabuf_pool_take_error (
+          GST_IIO_DMABUF_POOL (sink->copy_pool));
+
+      if (perr)
+        GST_IIO_POST_ERROR (sink, perr);
+      return ret;
+    }
+    sink->pending_fill = 0;
+  }
+  if (!gst_buffer_map (sink->pending, &out, GST_MAP_WRITE)) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, WRITE, ("Cannot map a dma-buf"),
+        ("gst_buffer_map of the sink's own %" GST_PTR_FORMAT
+         " for writing failed",
+            sink->pending));
+    return GST_FLOW_ERROR;
+  }
+  if (data)
+    memcpy (out.data + sink->pending_fill, data, n);
+  else
+    memset (out.data + sink->pending_fill, 0, n);
+  gst_buffer_unmap (sink->pending, &out);
+  sink->pending_fill += n;
+  return GST_FLOW_OK;
+}
+
+/* Moves the pending block onto @blocks. */
+static void
+gst_iio_dmabuf_sink_take_pending (GstIioDmabufSink *sink, GQueue *blocks)
+{
+  gst_buffer_set_size (sink->pending, sink->pending_fill);
+  g_queue_push_tail (blocks, sink->pending);
+  sink->pending = NULL;
+  sink->pending_fill = 0;
+}
+
+/* Copies @buffer into our own dma-bufs, onto @blocks, a block each time one
+ * is full or the buffer ends on a whole step. A buffer that ends between
+ * steps (possible only where length_align_bytes is more than a scan) leaves
+ * its tail pending, to be completed by the next buffer, or padded with
+ * silence at EOS. */
 static GstFlowReturn
 gst_iio_dmabuf_sink_copy (
     GstIioDmabufSink *sink, GstBuffer *buffer, GQueue *blocks)
 {
   GstFlowReturn ret = GST_FLOW_OK;
-  GstMapInfo in, out;
+  gsize step = gst_iio_dmabuf_sink_step (sink);
+  GstMapInfo in;
   gsize size, off, n;
 
   if (!gst_buffer_map (buffer, &in, GST_MAP_READ)) {
@@ -273,31 +335,12 @@ gst_iio_dmabuf_sink_copy (
   if (size > 0 && !gst_iio_dmabuf_sink_ensure_copy_pool (sink, size))
     ret = GST_FLOW_ERROR;
   for (off = 0; ret == GST_FLOW_OK && off < size; off += n) {
-    GstBuffer *block = NULL;
-
-    n = MIN (size - off, sink->block_bytes);
-    ret = gst_buffer_pool_acquire_buffer (sink->copy_pool, &block, NULL);
-    if (ret != GST_FLOW_OK) {
-      GError *perr = gst_iio_dmabuf_pool_take_error (
-          GST_IIO_DMABUF_POOL (sink->copy_pool));
-
-      if (perr)
-        GST_IIO_POST_ERROR (sink, perr);
-      break;
-    }
-    if (!gst_buffer_map (block, &out, GST_MAP_WRITE)) {
-      GST_ELEMENT_ERROR (sink, RESOURCE, WRITE, ("Cannot map a dma-buf"),
-          ("gst_buffer_map of the sink's own %" GST_PTR_FORMAT
-           " for writing failed",
-              block));
-      gst_buffer_unref (block);
-      ret = GST_FLOW_ERROR;
-      break;
-    }
-    memcpy (out.data, in.data + off, n);
-    gst_buffer_unmap (block, &out);
-    gst_buffer_set_size (block, n);
-    g_queue_push_tail (blocks, block);
+    n = MIN (size - off, sink->block_bytes - sink->pending_fill);
+    ret = gst_iio_dmabuf_sink_fill (sink, in.data + off, n);
+    if (ret == GST_FLOW_OK &&
+        (sink->pending_fill == sink->block_bytes ||
+            (off + n == size && sink->pending_fill % step == 0)))
+      gst_iio_dmabuf_sink_take_pending (sink, blocks);
   }
   gst_buffer_unmap (buffer, &in);
   if (ret == GST_FLOW_OK && size > 0) {
@@ -359,6 +402,42 @@ gst_iio_dmabuf_sink_render_dmabuf (GstIioDmabufSink *sink, GstBuffer *buffer)
   return ret;
 }
 
+/* cyclic: waits at most @timeout for the cyclic block to end, which it
+ * does only when the device stops, unless the IIO buffer ignores
+ * IIO_BUFFER_DMABUF_CYCLIC (industrialio-buffer-dmaengine does, through
+ * 7.2): then it played once, and the sink queues it again, each time, with
+ * a warning the first time. A repeat can start late: the device counts the
+ * gap as an underrun. */
+static GstFlowReturn
+gst_iio_dmabuf_sink_keep_cyclic (GstIioDmabufSink *sink, GstClockTime timeout)
+{
+  GstFlowReturn ret;
+  GstBuffer *block;
+  GError *err = NULL;
+  gboolean done;
+
+  for (;;) {
+    block = NULL;
+    ret = gst_iio_dmabuf_sink_dequeue_full (sink, timeout, &done, &block);
+    if (ret != GST_FLOW_OK || !block)
+      return ret;
+    if (!sink->cyclic_requeued) {
+      GST_ELEMENT_WARNING (sink, RESOURCE, SETTINGS,
+          ("The device does not repeat the cyclic block: the sink queues it "
+           "again each time it ends, with a possible gap between repeats"),
+          ("the IIO buffer completed a block enqueued with "
+           "IIO_BUFFER_DMABUF_CYCLIC (industrialio-buffer-dmaengine ignores "
+           "the flag)"));
+      sink->cyclic_requeued = TRUE;
+    }
+    if (!gst_iio_queue_push (
+            sink->queue, block, gst_buffer_get_size (block), &err)) {
+      GST_IIO_POST_ERROR (sink, err);
+      return GST_FLOW_ERROR;
+    }
+  }
+}
+
 /* cyclic: the first buffer becomes the cyclic block, the device starts;
  * later buffers are dropped. */
 GstFlowReturn
@@ -371,6 +450,9 @@ gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
   gsize bytes;
 
   if (sink->cyclic_queued) {
+    ret = gst_iio_dmabuf_sink_keep_cyclic (sink, 0);
+    if (ret != GST_FLOW_OK)
+      return ret;
     if (!sink->cyclic_warned) {
       GST_ELEMENT_WARNING (sink, STREAM, FAILED,
           ("cyclic=true: the device repeats the first buffer, later ones are "
@@ -386,6 +468,21 @@ gst_iio_dmabuf_sink_render_cyclic (GstIioDmabufSink *sink, GstBuffer *buffer)
     return GST_FLOW_OK;
   }
 
+  /* One block, played again and again: it cannot be completed by the next
+   * buffer or padded, so it must fit the buffer's alignment as it is. */
+  bytes = gst_buffer_get_size (buffer);
+  bytes -= bytes % sink->scan_bytes;
+  if (bytes % gst_iio_dmabuf_sink_step (sink)) {
+    GST_ELEMENT_ERROR (sink, RESOURCE, SETTINGS,
+        ("The cyclic buffer of %" G_GSIZE_FORMAT " bytes does not fit the IIO "
+         "buffer: its transfers must be multiples of %u bytes "
+         "(length_align_bytes); send a multiple of %" G_GSIZE_FORMAT " bytes",
+            bytes, sink->length_align, gst_iio_dmabuf_sink_step (sink)),
+        ("%s/length_align_bytes = %u, %u bytes per scan",
+            gst_iio_device_get_id (sink->dev), sink->length_align,
+            sink->scan_bytes));
+    return GST_FLOW_ERROR;
+  }
   ret = gst_iio_dmabuf_sink_to_blocks (sink, buffer, &blocks);
   if (ret != GST_FLOW_OK || g_queue_is_empty (&blocks)) {
     g_queue_clear_full (&blocks, (GDestroyNotify)gst_buffer_unref);
@@ -413,13 +510,29 @@ GstFlowReturn
 gst_iio_dmabuf_sink_drain_dmabuf (GstIioDmabufSink *sink)
 {
   GstFlowReturn ret = GST_FLOW_OK;
+  gsize step = gst_iio_dmabuf_sink_step (sink);
   gboolean done;
 
-  if (!gst_iio_queue_is_started (sink->queue) &&
+  /* A copy that ended between steps: completed with silence. */
+  if (sink->pending) {
+    GQueue last = G_QUEUE_INIT;
+    gsize pad = (step - sink->pending_fill % step) % step;
+
+    GST_DEBUG_OBJECT (sink,
+        "padding the last block with %" G_GSIZE_FORMAT " bytes of silence",
+        pad);
+    ret = gst_iio_dmabuf_sink_fill (sink, NULL, pad);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    gst_iio_dmabuf_sink_take_pending (sink, &last);
+    ret = gst_iio_dmabuf_sink_play (
+        sink, g_queue_pop_head (&last), sink->n_blocks);
+  }
+  if (ret == GST_FLOW_OK && !gst_iio_queue_is_started (sink->queue) &&
       gst_iio_queue_n_staged (sink->queue) > 0)
     ret = gst_iio_dmabuf_sink_start_device (sink, FALSE);
   if (sink->cyclic_queued)
-    return gst_iio_dmabuf_sink_dequeue (sink, GST_CLOCK_TIME_NONE, &done);
+    return gst_iio_dmabuf_sink_keep_cyclic (sink, GST_CLOCK_TIME_NONE);
   while (ret == GST_FLOW_OK && gst_iio_queue_n_queued (sink->queue) > 0)
     ret = gst_iio_dmabuf_sink_dequeue (sink,
         gst_iio_settings_wait_timeout (GST_ELEMENT (sink), &sink->settings),

@@ -32,6 +32,7 @@ struct _GstIioDmabufSink
   GstIioBuffer *buf;
   GstIioQueue *queue; /* the pointer: object lock (stats read it) */
   guint scan_bytes;
+  guint length_align; /* the buffer's transfers: multiples of it (bytes) */
 
   /* PAUSED and up */
   GstIioDmabufProbe dmabuf; /* DMABUF on the buffer, and its allocator */
@@ -55,9 +56,15 @@ struct _GstIioDmabufSink
   gboolean resumed; /* the next buffer follows a pause: no underrun */
   gboolean cyclic_queued;
   gboolean cyclic_warned;
+  /* the buffer did not repeat the cyclic block: the sink queues it again */
+  gboolean cyclic_requeued;
   gboolean partial_warned;
   gboolean attach_warned;
-  gsize rw_fill;  /* rw: bytes in the fileio block being written */
+  gsize rw_fill; /* rw: bytes in the fileio block being written */
+  /* copies: our dma-buf being filled, held back until it ends on a whole
+   * multiple of the step (whole scans and length_align_bytes) */
+  GstBuffer *pending;
+  gsize pending_fill;
   gchar *rw_idle; /* rw: data_available when every block is free */
   gint flushing;  /* atomic: between unlock() and unlock_stop() */
 
@@ -103,14 +110,25 @@ gst_iio_dmabuf_sink_whole_scans (GstIioDmabufSink *sink, gsize size)
       GST_ELEMENT (sink), size, sink->scan_bytes, &sink->partial_warned);
 }
 
+/* Bytes a block must be a multiple of: whole scans, and whole words of the
+ * buffer's DMA controller (length_align_bytes). */
+static inline gsize
+gst_iio_dmabuf_sink_step (GstIioDmabufSink *sink)
+{
+  return (gsize)gst_iio_scans_step (sink->scan_bytes, sink->length_align) *
+      sink->scan_bytes;
+}
+
 /* The block size of our own dma-bufs and write()s: samples-per-buffer, else
- * the size of the first buffer that needs one. */
+ * the size of the first buffer that needs one, rounded up to the step. */
 static inline void
 gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size)
 {
+  gsize step = gst_iio_dmabuf_sink_step (sink);
+
   if (sink->block_bytes != 0)
     return;
-  sink->block_bytes = MAX (size, sink->scan_bytes);
+  sink->block_bytes = (MAX (size, 1) + step - 1) / step * step;
   if (!sink->streaming)
     sink->n_blocks = gst_iio_blocks_queued (sink->settings.n_buffers,
         sink->rate, (guint)(sink->block_bytes / MAX (sink->scan_bytes, 1)),

@@ -336,6 +336,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   }
   src->rate = gst_iio_device_get_sampling_frequency (src->dev);
   src->scan_bytes = gst_iio_device_get_scan_size (src->dev);
+  src->length_align = gst_iio_device_get_length_align (src->dev);
   src->mode = GST_IIO_IO_MODE_AUTO;
   src->streaming = FALSE;
   src->rw_skip = 0;
@@ -402,7 +403,10 @@ gst_iio_dmabuf_src_set_caps (GstBaseSrc *bsrc, GstCaps *caps)
   if (!gst_iio_caps_check_scan (GST_ELEMENT (src), caps, scan_bytes, &rate))
     return FALSE;
   block_samples = gst_iio_samples_per_block (
-      src->settings.samples_per_buffer, rate, scan_bytes);
+      src->settings.samples_per_buffer, rate, scan_bytes, src->length_align);
+  if (!gst_iio_check_block_align (GST_ELEMENT (src), src->dev, block_samples,
+          scan_bytes, src->length_align))
+    return FALSE;
   if (block_samples != src->block_samples &&
       gst_iio_queue_is_started (src->queue)) {
     /* New caps while streaming, with blocks of another size: those queued

@@ -29,6 +29,7 @@ struct _GstIioDmabufSrc
   /* negotiated */
   gdouble rate;
   guint scan_bytes;
+  guint length_align; /* the buffer's transfers: multiples of it (bytes) */
   guint block_samples;
   gsize block_bytes;
   /* blocks kept queued: n-buffers, or chosen from the rate (set_caps) */

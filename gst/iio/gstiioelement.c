@@ -269,3 +269,19 @@ gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
     return FALSE;
   return TRUE;
 }
+
+gboolean
+gst_iio_check_block_align (GstElement *element, GstIioDevice *dev,
+    guint samples, guint scan_bytes, guint align)
+{
+  if (align <= 1 || (guint64)samples * scan_bytes % align == 0)
+    return TRUE;
+  GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+      ("samples-per-buffer=%u does not fit the IIO buffer: its transfers "
+       "must be multiples of %u bytes (length_align_bytes), and %u scans "
+       "of %u bytes are not; use a multiple of %u",
+          samples, align, samples, scan_bytes,
+          gst_iio_scans_step (scan_bytes, align)),
+      ("%s/length_align_bytes = %u", gst_iio_device_get_id (dev), align));
+  return FALSE;
+}

@@ -73,6 +73,12 @@ gboolean gst_iio_enable_fileio (GstIioDevice *dev, GstIioBuffer *buf,
 gboolean gst_iio_apply_settings (GstIioDevice *dev, const gchar *attributes,
     gdouble sampling_frequency, GError **error);
 
+/* Whether blocks of @samples scans of @scan_bytes are whole multiples of
+ * the buffer's @align (length_align_bytes); if not, posts an error on
+ * @element naming the constraint and a size that fits. */
+gboolean gst_iio_check_block_align (GstElement *element, GstIioDevice *dev,
+    guint samples, guint scan_bytes, guint align);
+
 G_END_DECLS
 
 #endif /* __GST_IIO_ELEMENT_H__ */

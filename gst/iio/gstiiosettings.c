@@ -147,8 +147,24 @@ gst_iio_parse_attributes (const gchar *text)
 }
 
 guint
-gst_iio_samples_per_block (guint requested, gdouble rate, guint scan_bytes)
+gst_iio_scans_step (guint scan_bytes, guint align)
 {
+  guint a = MAX (scan_bytes, 1), b = MAX (align, 1);
+
+  while (b) {
+    guint t = a % b;
+
+    a = b;
+    b = t;
+  }
+  return MAX (align, 1) / a;
+}
+
+guint
+gst_iio_samples_per_block (
+    guint requested, gdouble rate, guint scan_bytes, guint align)
+{
+  guint step = gst_iio_scans_step (scan_bytes, align);
   guint64 n;
 
   if (requested)
@@ -161,6 +177,8 @@ gst_iio_samples_per_block (guint requested, gdouble rate, guint scan_bytes)
     n = MAX (n, GST_IIO_MIN_AUTO_BLOCK_BYTES / scan_bytes);
   if (scan_bytes && n * scan_bytes > GST_IIO_MAX_AUTO_BLOCK_BYTES)
     n = GST_IIO_MAX_AUTO_BLOCK_BYTES / scan_bytes;
+  /* whole scans that are whole bus words too */
+  n = (n + step - 1) / step * step;
   return (guint)n;
 }
 

@@ -106,11 +106,14 @@ gboolean gst_iio_latency_query_answer (
  * body). NULL on a syntax error. */
 GstStructure *gst_iio_parse_attributes (const gchar *text);
 
+/* The fewest scans of @scan_bytes that make a multiple of @align bytes. */
+guint gst_iio_scans_step (guint scan_bytes, guint align);
+
 /* Samples per block: @requested when not 0, else about GST_IIO_BLOCK_MS of
  * @rate, and at least the scans that fill GST_IIO_MIN_AUTO_BLOCK_BYTES,
- * bounded. */
+ * bounded, and a multiple of gst_iio_scans_step(). */
 guint gst_iio_samples_per_block (
-    guint requested, gdouble rate, guint scan_bytes);
+    guint requested, gdouble rate, guint scan_bytes, guint align);
 
 /* The last GST_IIO_LATENCY_WINDOW latencies of one kind (ns), for the
  * percentiles in an element's stats. Not locked: the caller's lock. */

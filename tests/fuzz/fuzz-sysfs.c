@@ -85,7 +85,7 @@ check_caps (GstIioDevice *dev, gdouble rate)
   if (gst_iio_caps_get_scan (caps, &scan_bytes, &caps_rate)) {
     g_assert (scan_bytes == gst_iio_device_get_scan_size (dev));
     g_assert (caps_rate >= 1);
-    block = gst_iio_samples_per_block (0, caps_rate, scan_bytes);
+    block = gst_iio_samples_per_block (0, caps_rate, scan_bytes, 1);
     g_assert (block >= 1);
     g_assert ((guint64)block * scan_bytes <= GST_IIO_MAX_AUTO_BLOCK_BYTES);
   } else {

@@ -3,7 +3,16 @@
 
 GIID_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GIID_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/gst-iio-dmabuf
-GIID_KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+# The guest kernel: GIID_KERNEL names a Debian linux-source package's
+# version (6.12, the default; 7.2 from trixie-backports; 6.1, which has no
+# IIO DMABUF). tests/setup installs all three.
+GIID_KERNEL=${GIID_KERNEL:-6.12}
+case "$GIID_KERNEL" in
+  6.1|6.12|7.2) ;;
+  *) printf '[vm] error: GIID_KERNEL=%s: want 6.1, 6.12 or 7.2\n' "$GIID_KERNEL" >&2; exit 1 ;;
+esac
+GIID_KSRC_PKG=linux-source-$GIID_KERNEL
+GIID_KSRC_TARBALL=/usr/src/$GIID_KSRC_PKG.tar.xz
 
 giid_log() { printf '[vm] %s\n' "$*" >&2; }
 giid_die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
@@ -12,7 +21,7 @@ giid_die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
 # build recipe. Any change to one of them builds a new tree beside the old one.
 giid_kernel_key() {
   local ver
-  ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || ver=unknown
+  ver=$(dpkg-query -W -f='${Version}' "$GIID_KSRC_PKG" 2>/dev/null) || ver=unknown
   { cat "$GIID_TOP/tests/kernel/guest.config"; echo "$ver";
     cat "$GIID_TOP/tests/vm/build-kernel"; } | sha256sum | cut -c1-16
 }

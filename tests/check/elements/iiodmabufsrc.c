@@ -1,5 +1,5 @@
 /* iiodmabufsrc against the real kernel: runs in the test guest, on the
- * iio-sim test driver (tests/kernel/iio-sim.c) and iio_dummy.
+ * iio-sim test driver (tests/kernel/sim-core.c) and iio_dummy.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -1295,6 +1295,27 @@ capture_with_failed_block (
   return pipe;
 }
 
+/* What a capture through a failed block shows when the source does not
+ * learn of the failure: the stale samples go downstream, with no DISCONT,
+ * no count and no message. */
+static void
+expect_failed_block_pushed (GstElement *pipe, GstElement *src, Check *c)
+{
+  GstMessage *msg;
+
+  fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 0);
+  fail_unless_equals_uint64 (c->discont_after_first, 0);
+  fail_unless (c->bad > 0, "the failed block's stale samples were not pushed");
+  msg = gst_bus_timed_pop_filtered (
+      GST_ELEMENT_BUS (pipe), 0, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  fail_unless (msg == NULL, "a message for a failure that was not seen");
+}
+
+/* On industrialio-buffer-dmaengine the kernel completes a failed transfer
+ * like a good one (docs/kernel-notes.md): the source cannot tell, and the
+ * capture is what check-transfers=false gives; a kernel that starts to
+ * report the error fails this test. */
 GST_START_TEST (test_failed_block_not_pushed)
 {
   GstElement *src, *pipe;
@@ -1303,16 +1324,20 @@ GST_START_TEST (test_failed_block_not_pushed)
   Check c;
 
   pipe = capture_with_failed_block ("", &c, &offset_before, &src);
-  /* One block failed: its samples are skipped, never pushed as data. */
-  fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
-  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 1);
-  fail_unless_equals_uint64 (c.discont_after_first, 1);
-  fail_unless (offset_before > 0);
-  fail_unless_equals_uint64 (c.bad, 0);
-  msg = gst_bus_timed_pop_filtered (
-      GST_ELEMENT_BUS (pipe), GST_SECOND, GST_MESSAGE_WARNING);
-  fail_unless (msg != NULL, "no warning for the failed block");
-  gst_message_unref (msg);
+  if (iiosim_on_dmaengine (ADC)) {
+    expect_failed_block_pushed (pipe, src, &c);
+  } else {
+    /* One block failed: its samples are skipped, never pushed as data. */
+    fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
+    fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 1);
+    fail_unless_equals_uint64 (c.discont_after_first, 1);
+    fail_unless (offset_before > 0);
+    fail_unless_equals_uint64 (c.bad, 0);
+    msg = gst_bus_timed_pop_filtered (
+        GST_ELEMENT_BUS (pipe), GST_SECOND, GST_MESSAGE_WARNING);
+    fail_unless (msg != NULL, "no warning for the failed block");
+    gst_message_unref (msg);
+  }
   gst_element_set_state (pipe, GST_STATE_NULL);
   check_clear (&c);
   gst_object_unref (src);
@@ -1327,19 +1352,12 @@ GST_END_TEST;
 GST_START_TEST (test_failed_block_pushed_without_checks)
 {
   GstElement *src, *pipe;
-  GstMessage *msg;
   guint64 offset_before;
   Check c;
 
   pipe = capture_with_failed_block (
       "io-mode=dmabuf check-transfers=false", &c, &offset_before, &src);
-  fail_unless_equals_uint64 (iiosim_read_u64 (ADC, "sim_failed"), 1);
-  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "blocks-failed"), 0);
-  fail_unless_equals_uint64 (c.discont_after_first, 0);
-  fail_unless (c.bad > 0, "the failed block's stale samples were not pushed");
-  msg = gst_bus_timed_pop_filtered (
-      GST_ELEMENT_BUS (pipe), 0, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
-  fail_unless (msg == NULL, "a message for a failure that was not checked");
+  expect_failed_block_pushed (pipe, src, &c);
   gst_element_set_state (pipe, GST_STATE_NULL);
   check_clear (&c);
   gst_object_unref (src);

@@ -84,6 +84,21 @@ iiosim_read_u64 (const gchar *name, const gchar *attr)
   return v;
 }
 
+gboolean
+iiosim_on_dmaengine (const gchar *name)
+{
+  gchar *dir = iiosim_device_dir (name);
+  gchar *path;
+  gboolean found;
+
+  fail_unless (dir != NULL, "device %s not found", name);
+  path = g_build_filename (dir, "buffer0", "length_align_bytes", NULL);
+  found = g_file_test (path, G_FILE_TEST_EXISTS);
+  g_free (path);
+  g_free (dir);
+  return found;
+}
+
 static void
 run (const gchar *cmd)
 {
@@ -99,11 +114,17 @@ void
 iiosim_reload (const gchar *params)
 {
   const gchar *kmod = g_getenv ("giid_kmod");
-  gchar *cmd;
+  gchar *cmd, *kind;
 
   fail_unless (kmod != NULL, "giid_kmod not set: not in the test guest?");
   run ("rmmod iio_sim");
-  cmd = g_strdup_printf ("insmod %s %s", kmod, params ? params : "");
+  /* the run's own parameters (the buffer kind) first, then the test's */
+  kind = g_strdup (g_getenv ("giid_sim_params"));
+  if (kind)
+    g_strdelimit (kind, ",", ' ');
+  cmd = g_strdup_printf (
+      "insmod %s %s %s", kmod, kind ? kind : "", params ? params : "");
+  g_free (kind);
   run (cmd);
   g_free (cmd);
 }

@@ -18,6 +18,10 @@ gchar *iiosim_device_dir (const gchar *name);
 /* Writes @value to attribute @attr of device @name; asserts success. */
 void iiosim_write (const gchar *name, const gchar *attr, const gchar *value);
 guint64 iiosim_read_u64 (const gchar *name, const gchar *attr);
+/* Whether the device @name sits on industrialio-buffer-dmaengine (the
+ * driver loaded with buffer=dmaengine), told by the attribute only that
+ * buffer has: length_align_bytes. */
+gboolean iiosim_on_dmaengine (const gchar *name);
 /* Reloads the test driver with module parameters (e.g. "adc_bits=32"). */
 void iiosim_reload (const gchar *params);
 /* Unbinds / binds the test driver from its platform device @name
@@ -36,12 +40,12 @@ void iiosim_dummy_destroy (const gchar *name);
 guint64 iiosim_check_pattern (const guint8 *data, gsize size, guint bytes,
     guint n_channels, const guint *idx, guint64 first);
 
-/* Sets the gst-launch pipeline @desc to PLAYING and expects an error
- * message whose text holds @what; with @at_once, the state change itself
- * must fail (an error at READY). */
 /* An element error or warning in two halves: @text one short line for
  * users, @debug the details. */
 void iiosim_check_two_halves (const gchar *text, const gchar *debug);
+/* Sets the gst-launch pipeline @desc to PLAYING and expects an error
+ * message whose text holds @what; with @at_once, the state change itself
+ * must fail (an error at READY). */
 void iiosim_expect_error (
     const gchar *desc, const gchar *what, gboolean at_once);
 

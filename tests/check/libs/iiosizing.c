@@ -14,6 +14,7 @@ GST_START_TEST (test_samples_per_block)
     guint requested;
     gdouble rate;
     guint scan_bytes, want;
+    guint align; /* length_align_bytes; 0 here means 1 */
   } cases[] = {
     /* asked for: taken as it is */
     { 256, 48000, 4, 256 },
@@ -35,15 +36,35 @@ GST_START_TEST (test_samples_per_block)
     /* at most 4 MiB */
     { 0, 1e9, 8, 524288 },
     { 0, 1e8, 16, 262144 },
+    /* a 16-byte bus: whole scans that are whole bus words */
+    { 0, 48000, 6, 688, 16 }, /* 3 x 16 bit: steps of 8 scans */
+    { 0, 1e6, 6, 10000, 16 },
+    { 0, 48000, 4, 1024, 16 },
+    { 0, 48000, 12, 480, 64 }, /* 6 x 16 bit, 64-byte bus: 16 scans */
+    { 0, 2000, 12, 352, 64 },
+    /* asked for: taken as it is, the element checks it */
+    { 100, 48000, 6, 100, 16 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    guint got = gst_iio_samples_per_block (
-        cases[i].requested, cases[i].rate, cases[i].scan_bytes);
+    guint got = gst_iio_samples_per_block (cases[i].requested, cases[i].rate,
+        cases[i].scan_bytes, MAX (cases[i].align, 1));
 
     fail_unless (got == cases[i].want, "case %u: %u scans, want %u", i, got,
         cases[i].want);
   }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_scans_step)
+{
+  fail_unless_equals_int (gst_iio_scans_step (6, 16), 8);
+  fail_unless_equals_int (gst_iio_scans_step (4, 16), 4);
+  fail_unless_equals_int (gst_iio_scans_step (8, 4), 1);
+  fail_unless_equals_int (gst_iio_scans_step (12, 64), 16);
+  fail_unless_equals_int (gst_iio_scans_step (6, 1), 1);
+  fail_unless_equals_int (gst_iio_scans_step (6, 0), 1);
 }
 
 GST_END_TEST;
@@ -234,6 +255,7 @@ iiosizing_suite (void)
   tcase_add_test (tc, test_stamps_tile_the_timeline);
   tcase_add_test (tc, test_latency_answer);
   tcase_add_test (tc, test_samples_per_block);
+  tcase_add_test (tc, test_scans_step);
   tcase_add_test (tc, test_extra_buffers);
   tcase_add_test (tc, test_blocks_queued);
   tcase_add_test (tc, test_wait_slices);

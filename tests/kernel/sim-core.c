@@ -38,6 +38,14 @@
  * Layout, as module parameters: adc_channels/dac_channels (1..8),
  * adc_bits/dac_bits (16 or 32 storage bits), adc_realbits/dac_realbits
  * (shift is storage minus real bits).
+ *
+ * Buffer kind, as module parameter buffer: "dma" (the default) as above;
+ * "dmaengine": each device sits on industrialio-buffer-dmaengine over a
+ * channel of the software DMA controller in sim-dmac.c, as converters on
+ * real boards do, and the controller's thread runs the converter. Same
+ * pattern, checksum and knobs, except that the dmaengine buffer repeats no
+ * cyclic block and (6.12) signals a failed transfer's fence without an
+ * error: sim_fail_next then gives a block with no data (bytes_used 0).
  */
 
 #include <linux/delay.h>
@@ -50,12 +58,16 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/unaligned.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 
 #include <linux/iio/buffer-dma.h>
 #include <linux/iio/buffer_impl.h>
 #include <linux/iio/iio.h>
+#include <linux/iio/buffer-dmaengine.h>
 #include <linux/iio/sysfs.h>
+
+#include "sim-dmac.h"
 
 #define SIM_MAX_CHANNELS	8
 #define SIM_CHANNEL_STEP	0x1000
@@ -64,6 +76,9 @@
 #define FNV64_OFFSET		0xcbf29ce484222325ULL
 #define FNV64_PRIME		0x00000100000001b3ULL
 
+static char *buffer = "dma";
+module_param(buffer, charp, 0444);
+MODULE_PARM_DESC(buffer, "buffer kind: dma (the driver's own) or dmaengine (over sim-dmac)");
 static unsigned int adc_channels = 4;
 module_param(adc_channels, uint, 0444);
 MODULE_PARM_DESC(adc_channels, "ADC channel count (1..8)");
@@ -219,14 +234,28 @@ static u64 sim_fnv1a(u64 hash, const u8 *p, size_t len)
 	return hash;
 }
 
-/* Fills (ADC) or checksums (DAC) the first len bytes of a block. */
+/* Fills (ADC) or checksums (DAC) the first len bytes of a block, or of a
+ * DMA controller's transfer. */
 static u64 sim_transfer(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
-			size_t len, struct sim_cursor *cur, u64 hash)
+			const struct sim_dmac_xfer *x, size_t len,
+			struct sim_cursor *cur, u64 hash)
 {
 	bool output = sim_is_output(sb);
 	struct sg_mapping_iter miter;
+	unsigned int i;
 	size_t n;
 
+	if (x) {
+		for (i = 0; i < x->nsegs && len; i++) {
+			n = min(len, x->segs[i].len);
+			if (output)
+				hash = sim_fnv1a(hash, x->segs[i].addr, n);
+			else
+				sim_fill_chunk(cur, x->segs[i].addr, n);
+			len -= n;
+		}
+		return hash;
+	}
 	if (!block->sg_table) {
 		if (output)
 			return sim_fnv1a(hash, block->vaddr, len);
@@ -274,7 +303,10 @@ static ktime_t sim_due(struct sim_buffer *sb, u32 rate)
 						      NSEC_PER_SEC, rate));
 }
 
-static void sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block)
+/* Converts one block of the driver's own buffer, or (block NULL) one
+ * transfer of the DMA controller: returns the bytes it moved. */
+static size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
+			  const struct sim_dmac_xfer *x)
 {
 	struct sim_state *st = sim_buffer_state(sb);
 	bool output = sim_is_output(sb);
@@ -289,11 +321,14 @@ static void sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *bloc
 	cur.bytes = st->layout.bits / 8;
 	cur.nen = sim_enabled_channels(st, cur.idx);
 	sample_bytes = cur.nen * cur.bytes;
-	len = (output || !block->fileio) ? block->bytes_used : block->size;
+	if (x)
+		len = x->len;
+	else
+		len = (output || !block->fileio) ? block->bytes_used : block->size;
 	if (sample_bytes)
 		samples = div_u64(len, sample_bytes);
 	len = samples * sample_bytes;
-	if (!output)
+	if (!output && block)
 		block->bytes_used = len;
 
 	if (!sb->running) {
@@ -323,14 +358,14 @@ static void sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *bloc
 	spin_lock_irqsave(&st->stats_lock, flags);
 	hash = st->checksum;
 	spin_unlock_irqrestore(&st->stats_lock, flags);
-	hash = sim_transfer(sb, block, len, &cur, hash);
+	hash = sim_transfer(sb, block, x, len, &cur, hash);
 
 	sb->sample_index += samples;
 	sb->samples_since_base += samples;
 	if (paced)
 		sim_wait_until(sb, sim_due(sb, rate), false);
 
-	if (output && block->cyclic) {
+	if (output && block && block->cyclic) {
 		while (sim_wait_until(sb, paced ? sim_due(sb, rate) :
 				      ktime_add_ms(ktime_get(), 1), true)) {
 			repeats++;
@@ -347,6 +382,7 @@ static void sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *bloc
 	st->underruns += underrun;
 	st->cyclic_repeats += repeats;
 	spin_unlock_irqrestore(&st->stats_lock, flags);
+	return len;
 }
 
 static bool sim_has_work(struct sim_buffer *sb)
@@ -403,7 +439,7 @@ static int sim_thread(void *data)
 		if (!block->fileio && atomic_add_unless(&st->fail_next, -1, 0)) {
 			sim_fail_block(sb, block);
 		} else {
-			sim_process(sb, block);
+			sim_process(sb, block, NULL);
 			iio_dma_buffer_block_done(block);
 		}
 
@@ -442,6 +478,61 @@ static void sim_abort(struct iio_dma_buffer_queue *queue)
 	iio_dma_buffer_block_list_abort(queue, &sb->active);
 	sb->running = false;
 	WRITE_ONCE(sb->aborting, false);
+}
+
+/*
+ * buffer=dmaengine: the DMA controller's thread runs each transfer through
+ * the converter. A terminate (the buffer disabled) stops the sample clock,
+ * as sim_abort() does.
+ */
+static int sim_dmac_transfer(void *ctx, struct sim_dmac_xfer *x)
+{
+	struct sim_buffer *sb = ctx;
+	struct sim_state *st = sim_buffer_state(sb);
+	unsigned int idx[SIM_MAX_CHANNELS];
+	size_t sample_bytes;
+	unsigned long flags;
+
+	if (x->restart) {
+		sb->running = false;
+		WRITE_ONCE(sb->aborting, false);
+	} else if (x->idle_ns && sb->running) {
+		sb->dry = true;
+		sb->dry_since = ktime_sub_ns(ktime_get(), x->idle_ns);
+	}
+	wait_event(sb->wq, !READ_ONCE(st->stall) || READ_ONCE(sb->aborting));
+	if (READ_ONCE(sb->aborting))
+		return -EINTR;
+	if (atomic_add_unless(&st->fail_next, -1, 0)) {
+		sample_bytes = sim_enabled_channels(st, idx) * (st->layout.bits / 8);
+		if (sb->running && sample_bytes)
+			sb->sample_index += div_u64(x->len, sample_bytes);
+		spin_lock_irqsave(&st->stats_lock, flags);
+		st->failed++;
+		spin_unlock_irqrestore(&st->stats_lock, flags);
+		return -EIO;
+	}
+	x->done = sim_process(sb, NULL, x);
+	return READ_ONCE(sb->aborting) ? -EINTR : 0;
+}
+
+/* Atomic context: the controller's lock is held. */
+static void sim_dmac_terminate(void *ctx)
+{
+	struct sim_buffer *sb = ctx;
+
+	WRITE_ONCE(sb->aborting, true);
+	wake_up(&sb->wq);
+}
+
+static const struct sim_dmac_peripheral_ops sim_dmac_ops = {
+	.transfer = sim_dmac_transfer,
+	.terminate = sim_dmac_terminate,
+};
+
+static bool sim_on_dmaengine(void)
+{
+	return !strcmp(buffer, "dmaengine");
 }
 
 static void sim_buffer_release(struct iio_buffer *buffer)
@@ -545,7 +636,10 @@ static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
 	unsigned long flags;
 	u64 v = 0;
 
-	if ((enum sim_attr)to_iio_dev_attr(attr)->address == SIM_QUEUED) {
+	if ((enum sim_attr)to_iio_dev_attr(attr)->address == SIM_QUEUED &&
+	    sim_on_dmaengine()) {
+		return sysfs_emit(buf, "%u\n", sim_dmac_queued(st->output));
+	} else if ((enum sim_attr)to_iio_dev_attr(attr)->address == SIM_QUEUED) {
 		spin_lock_irqsave(&st->buf->queue.list_lock, flags);
 		list_for_each_entry(block, &st->buf->active, head)
 			v++;
@@ -705,6 +799,38 @@ static void sim_init_channels(struct sim_state *st)
 	}
 }
 
+/* After the dmaengine buffer is gone (devm runs actions in reverse). */
+static void sim_dmac_teardown(void *data)
+{
+	struct sim_buffer *sb = data;
+	struct sim_state *st = sim_buffer_state(sb);
+
+	sim_dmac_set_peripheral(st->output, NULL, NULL);
+	kfree(sb);
+}
+
+static int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
+			       struct sim_buffer *sb)
+{
+	struct sim_state *st = iio_priv(indio_dev);
+	int ret;
+
+	/* (only sim_is_output() reads the queue in this mode) */
+	sb->queue.buffer.direction = st->output ? IIO_BUFFER_DIRECTION_OUT :
+						  IIO_BUFFER_DIRECTION_IN;
+	st->buf = sb;
+	ret = devm_add_action_or_reset(dev, sim_dmac_teardown, sb);
+	if (ret)
+		return ret;
+	ret = devm_iio_dmaengine_buffer_setup_ext(dev, indio_dev,
+						  st->output ? "tx" : "rx",
+						  sb->queue.buffer.direction);
+	if (ret)
+		return dev_err_probe(dev, ret, "no DMA channel\n");
+	sim_dmac_set_peripheral(st->output, &sim_dmac_ops, sb);
+	return devm_iio_device_register(dev, indio_dev);
+}
+
 static int sim_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -747,6 +873,8 @@ static int sim_probe(struct platform_device *pdev)
 	INIT_LIST_HEAD(&sb->active);
 	init_waitqueue_head(&sb->wq);
 	init_waitqueue_head(&sb->idle_wq);
+	if (sim_on_dmaengine())
+		return sim_probe_dmaengine(dev, indio_dev, sb);
 	iio_dma_buffer_init(&sb->queue, dev, &sim_dma_ops);
 	sb->queue.buffer.access = &sim_buffer_access;
 	sb->queue.buffer.direction = output ? IIO_BUFFER_DIRECTION_OUT :
@@ -807,9 +935,18 @@ static int __init sim_init(void)
 	unsigned int i;
 	int ret;
 
-	ret = platform_driver_register(&sim_driver);
+	if (strcmp(buffer, "dma") && !sim_on_dmaengine()) {
+		pr_err("iio-sim: buffer=%s: want dma or dmaengine\n", buffer);
+		return -EINVAL;
+	}
+	ret = sim_dmac_init();
 	if (ret)
 		return ret;
+	ret = platform_driver_register(&sim_driver);
+	if (ret) {
+		sim_dmac_exit();
+		return ret;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(sim_pdevs); i++) {
 		info.name = sim_ids[i].name;
@@ -818,6 +955,7 @@ static int __init sim_init(void)
 			ret = PTR_ERR(sim_pdevs[i]);
 			sim_unregister_devices();
 			platform_driver_unregister(&sim_driver);
+			sim_dmac_exit();
 			return ret;
 		}
 	}
@@ -829,9 +967,17 @@ static void __exit sim_exit(void)
 {
 	sim_unregister_devices();
 	platform_driver_unregister(&sim_driver);
+	sim_dmac_exit();
 }
 module_exit(sim_exit);
 
 MODULE_DESCRIPTION("Software IIO ADC and DAC on the IIO DMA buffer, for tests");
 MODULE_LICENSE("GPL");
+/* Symbol namespaces are string literals since 6.13. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+MODULE_IMPORT_NS("IIO_DMA_BUFFER");
+MODULE_IMPORT_NS("IIO_DMAENGINE_BUFFER");
+#else
 MODULE_IMPORT_NS(IIO_DMA_BUFFER);
+MODULE_IMPORT_NS(IIO_DMAENGINE_BUFFER);
+#endif
