@@ -29,6 +29,8 @@
  *   sim_fail_next   N: the next N DMABUF blocks fail (fence error -EINTR,
  *                   as an aborted transfer; their samples are lost)
  *   sim_reset       write 1: zero the counters and the DAC checksum
+ *   sim_warn        write 1: log a kernel WARNING (the guest run's
+ *                   kernel-log check must fail on it)
  * Counters: sim_blocks, sim_bytes, sim_checksum, sim_samples_lost,
  * sim_cyclic_repeats, sim_underruns, sim_failed, and sim_queued (blocks
  * queued to the "DMA" now, not yet complete).
@@ -44,7 +46,7 @@
  * channel of the software DMA controller in sim-dmac.c, as converters on
  * real boards do, and the controller's thread runs the converter. Same
  * pattern, checksum and knobs, except that the dmaengine buffer repeats no
- * cyclic block and (6.12) signals a failed transfer's fence without an
+ * cyclic block and (6.12, 7.2) signals a failed transfer's fence without an
  * error: sim_fail_next then gives a block with no data (bytes_used 0).
  */
 
@@ -68,13 +70,7 @@
 #include <linux/iio/sysfs.h>
 
 #include "sim-dmac.h"
-
-#define SIM_MAX_CHANNELS	8
-#define SIM_CHANNEL_STEP	0x1000
-#define SIM_DEFAULT_RATE	1000000
-#define SIM_MAX_RATE		1000000000
-#define FNV64_OFFSET		0xcbf29ce484222325ULL
-#define FNV64_PRIME		0x00000100000001b3ULL
+#include "sim.h"
 
 static char *buffer = "dma";
 module_param(buffer, charp, 0444);
@@ -97,67 +93,6 @@ MODULE_PARM_DESC(dac_bits, "DAC storage bits per sample (16 or 32)");
 static unsigned int dac_realbits;
 module_param(dac_realbits, uint, 0444);
 MODULE_PARM_DESC(dac_realbits, "DAC real bits per sample (0: storage bits)");
-
-struct sim_layout {
-	unsigned int channels;
-	unsigned int bits;
-	unsigned int realbits;
-};
-
-struct sim_buffer {
-	struct iio_dma_buffer_queue queue;
-	struct iio_dev *indio_dev;
-
-	/* Submitted blocks, oldest first; protected by queue.list_lock. */
-	struct list_head active;
-	/* The block the thread works on, outside the list. */
-	struct iio_dma_buffer_block *cur;
-	bool aborting;
-
-	struct task_struct *thread;
-	wait_queue_head_t wq;
-	wait_queue_head_t idle_wq;
-
-	/* Sample clock, owned by the thread. */
-	bool running;
-	bool dry;
-	ktime_t dry_since;
-	ktime_t base;
-	u64 samples_since_base;
-	u64 sample_index;
-};
-
-struct sim_state {
-	struct sim_buffer *buf;
-	bool output;
-	struct sim_layout layout;
-	struct iio_chan_spec channels[SIM_MAX_CHANNELS];
-
-	/* Knobs and counters; written from sysfs, read by the thread. */
-	u32 rate;
-	bool free_run;
-	bool stall;
-	atomic_t fail_next;
-
-	spinlock_t stats_lock;	/* the counters below */
-	u64 blocks;
-	u64 bytes;
-	u64 checksum;
-	u64 samples_lost;
-	u64 cyclic_repeats;
-	u64 underruns;
-	u64 failed;
-};
-
-static struct sim_buffer *to_sim_buffer(struct iio_buffer *buffer)
-{
-	return container_of(buffer, struct sim_buffer, queue.buffer);
-}
-
-static struct sim_state *sim_buffer_state(struct sim_buffer *sb)
-{
-	return iio_priv(sb->indio_dev);
-}
 
 static bool sim_is_output(struct sim_buffer *sb)
 {
@@ -530,9 +465,24 @@ static const struct sim_dmac_peripheral_ops sim_dmac_ops = {
 	.terminate = sim_dmac_terminate,
 };
 
-static bool sim_on_dmaengine(void)
+bool sim_on_dmaengine(void)
 {
 	return !strcmp(buffer, "dmaengine");
+}
+
+unsigned int sim_queued(struct sim_state *st)
+{
+	struct iio_dma_buffer_block *block;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	if (sim_on_dmaengine())
+		return sim_dmac_queued(st->output);
+	spin_lock_irqsave(&st->buf->queue.list_lock, flags);
+	list_for_each_entry(block, &st->buf->active, head)
+		n++;
+	spin_unlock_irqrestore(&st->buf->queue.list_lock, flags);
+	return n;
 }
 
 static void sim_buffer_release(struct iio_buffer *buffer)
@@ -579,224 +529,6 @@ static void sim_buffer_teardown(void *data)
 	kthread_stop(sb->thread);
 	iio_dma_buffer_exit(&sb->queue);
 	iio_buffer_put(&sb->queue.buffer);
-}
-
-static int sim_read_raw(struct iio_dev *indio_dev,
-			struct iio_chan_spec const *chan,
-			int *val, int *val2, long mask)
-{
-	struct sim_state *st = iio_priv(indio_dev);
-
-	switch (mask) {
-	case IIO_CHAN_INFO_SAMP_FREQ:
-		*val = READ_ONCE(st->rate);
-		return IIO_VAL_INT;
-	default:
-		return -EINVAL;
-	}
-}
-
-static int sim_write_raw(struct iio_dev *indio_dev,
-			 struct iio_chan_spec const *chan,
-			 int val, int val2, long mask)
-{
-	struct sim_state *st = iio_priv(indio_dev);
-
-	switch (mask) {
-	case IIO_CHAN_INFO_SAMP_FREQ:
-		if (val < 1 || val > SIM_MAX_RATE || val2)
-			return -EINVAL;
-		WRITE_ONCE(st->rate, val);
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-enum sim_attr {
-	SIM_FREE_RUN,
-	SIM_STALL,
-	SIM_FAIL_NEXT,
-	SIM_RESET,
-	SIM_BLOCKS,
-	SIM_BYTES,
-	SIM_CHECKSUM,
-	SIM_SAMPLES_LOST,
-	SIM_CYCLIC_REPEATS,
-	SIM_UNDERRUNS,
-	SIM_FAILED,
-	SIM_QUEUED,
-};
-
-static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	struct sim_state *st = iio_priv(dev_to_iio_dev(dev));
-	struct iio_dma_buffer_block *block;
-	unsigned long flags;
-	u64 v = 0;
-
-	if ((enum sim_attr)to_iio_dev_attr(attr)->address == SIM_QUEUED &&
-	    sim_on_dmaengine()) {
-		return sysfs_emit(buf, "%u\n", sim_dmac_queued(st->output));
-	} else if ((enum sim_attr)to_iio_dev_attr(attr)->address == SIM_QUEUED) {
-		spin_lock_irqsave(&st->buf->queue.list_lock, flags);
-		list_for_each_entry(block, &st->buf->active, head)
-			v++;
-		spin_unlock_irqrestore(&st->buf->queue.list_lock, flags);
-		return sysfs_emit(buf, "%llu\n", v);
-	}
-	spin_lock_irqsave(&st->stats_lock, flags);
-	switch ((enum sim_attr)to_iio_dev_attr(attr)->address) {
-	case SIM_FREE_RUN:
-		v = st->free_run;
-		break;
-	case SIM_STALL:
-		v = st->stall;
-		break;
-	case SIM_FAIL_NEXT:
-		v = atomic_read(&st->fail_next);
-		break;
-	case SIM_BLOCKS:
-		v = st->blocks;
-		break;
-	case SIM_BYTES:
-		v = st->bytes;
-		break;
-	case SIM_CHECKSUM:
-		v = st->checksum;
-		spin_unlock_irqrestore(&st->stats_lock, flags);
-		return sysfs_emit(buf, "0x%016llx\n", v);
-	case SIM_SAMPLES_LOST:
-		v = st->samples_lost;
-		break;
-	case SIM_CYCLIC_REPEATS:
-		v = st->cyclic_repeats;
-		break;
-	case SIM_UNDERRUNS:
-		v = st->underruns;
-		break;
-	case SIM_FAILED:
-		v = st->failed;
-		break;
-	default:
-		v = 0;
-		break;
-	}
-	spin_unlock_irqrestore(&st->stats_lock, flags);
-	return sysfs_emit(buf, "%llu\n", v);
-}
-
-static ssize_t sim_attr_store(struct device *dev, struct device_attribute *attr,
-			      const char *buf, size_t len)
-{
-	struct sim_state *st = iio_priv(dev_to_iio_dev(dev));
-	unsigned long flags;
-	unsigned int val;
-	int ret;
-
-	ret = kstrtouint(buf, 0, &val);
-	if (ret)
-		return ret;
-
-	switch ((enum sim_attr)to_iio_dev_attr(attr)->address) {
-	case SIM_FREE_RUN:
-		WRITE_ONCE(st->free_run, !!val);
-		break;
-	case SIM_STALL:
-		WRITE_ONCE(st->stall, !!val);
-		break;
-	case SIM_FAIL_NEXT:
-		atomic_set(&st->fail_next, val);
-		break;
-	case SIM_RESET:
-		if (val != 1)
-			return -EINVAL;
-		spin_lock_irqsave(&st->stats_lock, flags);
-		st->blocks = 0;
-		st->bytes = 0;
-		st->checksum = FNV64_OFFSET;
-		st->samples_lost = 0;
-		st->cyclic_repeats = 0;
-		st->underruns = 0;
-		st->failed = 0;
-		spin_unlock_irqrestore(&st->stats_lock, flags);
-		break;
-	default:
-		return -EINVAL;
-	}
-	wake_up(&st->buf->wq);
-	return len;
-}
-
-static IIO_DEVICE_ATTR(sim_free_run, 0644, sim_attr_show, sim_attr_store, SIM_FREE_RUN);
-static IIO_DEVICE_ATTR(sim_stall, 0644, sim_attr_show, sim_attr_store, SIM_STALL);
-static IIO_DEVICE_ATTR(sim_fail_next, 0644, sim_attr_show, sim_attr_store, SIM_FAIL_NEXT);
-static IIO_DEVICE_ATTR(sim_reset, 0200, NULL, sim_attr_store, SIM_RESET);
-static IIO_DEVICE_ATTR(sim_blocks, 0444, sim_attr_show, NULL, SIM_BLOCKS);
-static IIO_DEVICE_ATTR(sim_bytes, 0444, sim_attr_show, NULL, SIM_BYTES);
-static IIO_DEVICE_ATTR(sim_checksum, 0444, sim_attr_show, NULL, SIM_CHECKSUM);
-static IIO_DEVICE_ATTR(sim_samples_lost, 0444, sim_attr_show, NULL, SIM_SAMPLES_LOST);
-static IIO_DEVICE_ATTR(sim_cyclic_repeats, 0444, sim_attr_show, NULL, SIM_CYCLIC_REPEATS);
-static IIO_DEVICE_ATTR(sim_underruns, 0444, sim_attr_show, NULL, SIM_UNDERRUNS);
-static IIO_DEVICE_ATTR(sim_failed, 0444, sim_attr_show, NULL, SIM_FAILED);
-static IIO_DEVICE_ATTR(sim_queued, 0444, sim_attr_show, NULL, SIM_QUEUED);
-
-static struct attribute *sim_attrs[] = {
-	&iio_dev_attr_sim_free_run.dev_attr.attr,
-	&iio_dev_attr_sim_stall.dev_attr.attr,
-	&iio_dev_attr_sim_fail_next.dev_attr.attr,
-	&iio_dev_attr_sim_reset.dev_attr.attr,
-	&iio_dev_attr_sim_blocks.dev_attr.attr,
-	&iio_dev_attr_sim_bytes.dev_attr.attr,
-	&iio_dev_attr_sim_checksum.dev_attr.attr,
-	&iio_dev_attr_sim_samples_lost.dev_attr.attr,
-	&iio_dev_attr_sim_cyclic_repeats.dev_attr.attr,
-	&iio_dev_attr_sim_underruns.dev_attr.attr,
-	&iio_dev_attr_sim_failed.dev_attr.attr,
-	&iio_dev_attr_sim_queued.dev_attr.attr,
-	NULL
-};
-
-static const struct attribute_group sim_attr_group = {
-	.attrs = sim_attrs,
-};
-
-static const struct iio_info sim_info = {
-	.read_raw = sim_read_raw,
-	.write_raw = sim_write_raw,
-	.attrs = &sim_attr_group,
-};
-
-static int sim_layout_check(struct device *dev, const struct sim_layout *l)
-{
-	if (l->channels < 1 || l->channels > SIM_MAX_CHANNELS ||
-	    (l->bits != 16 && l->bits != 32) ||
-	    l->realbits < 1 || l->realbits > l->bits)
-		return dev_err_probe(dev, -EINVAL, "bad layout %u x %u/%u bits\n",
-				     l->channels, l->realbits, l->bits);
-	return 0;
-}
-
-static void sim_init_channels(struct sim_state *st)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->layout.channels; i++) {
-		struct iio_chan_spec *ch = &st->channels[i];
-
-		ch->type = IIO_VOLTAGE;
-		ch->indexed = 1;
-		ch->channel = i;
-		ch->output = st->output;
-		ch->scan_index = i;
-		ch->info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ);
-		ch->scan_type.sign = 's';
-		ch->scan_type.realbits = st->layout.realbits;
-		ch->scan_type.storagebits = st->layout.bits;
-		ch->scan_type.shift = st->layout.bits - st->layout.realbits;
-		ch->scan_type.endianness = IIO_LE;
-	}
 }
 
 /* After the dmaengine buffer is gone (devm runs actions in reverse). */

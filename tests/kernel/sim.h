@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * iio-sim: what the converters (sim-core.c) and their IIO device
+ * attributes (sim-attrs.c) share.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <linux/iio/buffer-dma.h>
+#include <linux/iio/iio.h>
+#include <linux/kthread.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#define SIM_MAX_CHANNELS	8
+#define SIM_CHANNEL_STEP	0x1000
+#define SIM_DEFAULT_RATE	1000000
+#define SIM_MAX_RATE		1000000000
+#define FNV64_OFFSET		0xcbf29ce484222325ULL
+#define FNV64_PRIME		0x00000100000001b3ULL
+
+struct sim_layout {
+	unsigned int channels;
+	unsigned int bits;
+	unsigned int realbits;
+};
+
+struct sim_buffer {
+	struct iio_dma_buffer_queue queue;
+	struct iio_dev *indio_dev;
+
+	/* Submitted blocks, oldest first; protected by queue.list_lock. */
+	struct list_head active;
+	/* The block the thread works on, outside the list. */
+	struct iio_dma_buffer_block *cur;
+	bool aborting;
+
+	struct task_struct *thread;
+	wait_queue_head_t wq;
+	wait_queue_head_t idle_wq;
+
+	/* Sample clock, owned by the thread. */
+	bool running;
+	bool dry;
+	ktime_t dry_since;
+	ktime_t base;
+	u64 samples_since_base;
+	u64 sample_index;
+};
+
+struct sim_state {
+	struct sim_buffer *buf;
+	bool output;
+	struct sim_layout layout;
+	struct iio_chan_spec channels[SIM_MAX_CHANNELS];
+
+	/* Knobs and counters; written from sysfs, read by the thread. */
+	u32 rate;
+	bool free_run;
+	bool stall;
+	atomic_t fail_next;
+
+	spinlock_t stats_lock;	/* the counters below */
+	u64 blocks;
+	u64 bytes;
+	u64 checksum;
+	u64 samples_lost;
+	u64 cyclic_repeats;
+	u64 underruns;
+	u64 failed;
+};
+
+static inline struct sim_buffer *to_sim_buffer(struct iio_buffer *buffer)
+{
+	return container_of(buffer, struct sim_buffer, queue.buffer);
+}
+
+static inline struct sim_state *sim_buffer_state(struct sim_buffer *sb)
+{
+	return iio_priv(sb->indio_dev);
+}
+
+/* sim-core.c */
+bool sim_on_dmaengine(void);
+/* Blocks queued to the converter's "DMA" and not complete. */
+unsigned int sim_queued(struct sim_state *st);
+
+/* sim-attrs.c */
+extern const struct iio_info sim_info;
+int sim_layout_check(struct device *dev, const struct sim_layout *l);
+void sim_init_channels(struct sim_state *st);
+
+#endif
