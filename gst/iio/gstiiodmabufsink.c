@@ -586,12 +586,9 @@ gst_iio_dmabuf_sink_proposed_samples (
 
   if (sink->settings.samples_per_buffer)
     return sink->settings.samples_per_buffer;
-  n = gst_iio_samples_per_block (0, rate, scan_bytes, sink->length_align);
-  if (n < MIN_PROPOSED_SAMPLES)
-    n = gst_iio_samples_per_block (
-        MIN (MIN_PROPOSED_SAMPLES,
-            GST_IIO_MAX_AUTO_BLOCK_BYTES / MAX (scan_bytes, 1)),
-        rate, scan_bytes, 1);
+  n = MAX (gst_iio_samples_per_block (0, rate, scan_bytes, 1),
+      MIN (MIN_PROPOSED_SAMPLES,
+          GST_IIO_MAX_AUTO_BLOCK_BYTES / MAX (scan_bytes, 1)));
   step = gst_iio_scans_step (scan_bytes, sink->length_align);
   return (n + step - 1) / step * step;
 }

@@ -723,6 +723,21 @@ test_fileio_read (int adc)
       b.first, c.first, b.bad + c.bad);
 }
 
+/* Ends a test of one dma-buf @fd on the buffer @buf of device @dev: the
+ * buffer disabled, the exported sync_file @sync_fd (if any) closed, the
+ * dma-buf detached, every fd closed. */
+static void
+release_one (int dev, int devfd, int buf, int fd, int sync_fd)
+{
+  dev_write (dev, "buffer0/enable", "0");
+  if (sync_fd > 0)
+    close (sync_fd);
+  ioctl (buf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fd);
+  close (fd);
+  close (buf);
+  close (devfd);
+}
+
 /* A block the driver fails carries the error on its fence. Not on
  * industrialio-buffer-dmaengine: its completion callback drops the DMA
  * controller's result (6.12 to 7.2), so a failed transfer completes like a
@@ -760,14 +775,8 @@ test_fence_error (int adc)
     tap (!err && info.status < 0 && dev_read_u64 (adc, "sim_failed") >= 1,
         "failed block: the exported sync_file reports error %d (%s)",
         info.status, err ? strerror (-err) : "ok");
-  dev_write (adc, "buffer0/enable", "0");
   dev_write (adc, "sim_fail_next", "0");
-  if (ex.fd > 0)
-    close (ex.fd);
-  ioctl (buf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fd);
-  close (fd);
-  close (buf);
-  close (devfd);
+  release_one (adc, devfd, buf, fd, ex.fd);
 }
 
 /* On industrialio-buffer-dmaengine a DMABUF block must be whole bus words
@@ -813,13 +822,7 @@ test_unaligned_block (int dac)
   tap ((err < 0 || (!fence && info.status < 0)) &&
           dev_read_u64 (dac, "sim_bytes") == 0,
       "unaligned block on the dmaengine buffer: refused, nothing played");
-  dev_write (dac, "buffer0/enable", "0");
-  if (ex.fd > 0)
-    close (ex.fd);
-  ioctl (buf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fd);
-  close (fd);
-  close (buf);
-  close (devfd);
+  release_one (dac, devfd, buf, fd, ex.fd);
 }
 
 /* iio_dummy's kfifo buffer has no DMABUF ops. */
