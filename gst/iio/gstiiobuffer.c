@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +157,26 @@ gst_iio_buffer_close (GstIioBuffer *buf)
   g_free (buf);
 }
 
+/* Why the kernel refused to attach with @err (EPERM, ENOTTY or EINVAL):
+ * a kernel older than 6.11 has no IIO DMABUF at all; on a newer one the
+ * buffer is not built on industrialio-buffer-dma. */
+static gchar *
+unsupported_reason (gint err)
+{
+  struct utsname u;
+  guint major, minor;
+
+  if (err != EPERM && uname (&u) == 0 &&
+      sscanf (u.release, "%u.%u", &major, &minor) == 2 &&
+      (major < 6 || (major == 6 && minor < 11)))
+    return g_strdup_printf (
+        "The kernel (Linux %s) has no IIO DMABUF: it came in Linux 6.11",
+        u.release);
+  return g_strdup ("The IIO buffer has no DMABUF support (it is not built "
+                   "on industrialio-buffer-dma, or the kernel is older than "
+                   "6.11)");
+}
+
 GstIioAttachment *
 gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
 {
@@ -163,22 +185,24 @@ gst_iio_buffer_attach (GstIioBuffer *buf, gint dmabuf_fd, GError **error)
 
   if (ioctl (buf->fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &dmabuf_fd) < 0) {
     gboolean unsupported;
+    gchar *reason = NULL;
 
     err = errno;
     unsupported = err == EPERM || err == ENOTTY || err == EINVAL;
     g_atomic_int_set (&buf->no_dma_ops, err == EPERM);
+    if (unsupported)
+      reason = unsupported_reason (err);
     g_set_error (error, GST_IIO_BUFFER_ERROR,
         unsupported ? GST_IIO_BUFFER_ERROR_NOT_SUPPORTED
                     : code_from_errno (err),
         "%s\nIIO_BUFFER_DMABUF_ATTACH_IOCTL(dma-buf fd %d): %s",
-        unsupported ? "The IIO buffer has no DMABUF support (it is not built "
-                      "on industrialio-buffer-dma, or the kernel is older "
-                      "than 6.11)"
+        unsupported ? reason
             : err == EBUSY
             ? "Cannot attach a dma-buf: the IIO buffer is enabled "
               "in fileio mode"
             : "Cannot attach a dma-buf to the IIO buffer",
         dmabuf_fd, g_strerror (err));
+    g_free (reason);
     return NULL;
   }
   fd = fcntl (dmabuf_fd, F_DUPFD_CLOEXEC, 3);

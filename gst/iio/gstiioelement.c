@@ -149,6 +149,7 @@ gboolean
 gst_iio_dmabuf_probe_post (GstElement *element, const GstIioDmabufProbe *probe,
     GstIioIoMode mode, GstIioDirection direction)
 {
+  gchar *reason;
   const gchar *fallback = direction == GST_IIO_DIRECTION_OUTPUT
       ? "playing with write() (io-mode=rw)"
       : "capturing with read() (io-mode=rw)";
@@ -162,11 +163,15 @@ gst_iio_dmabuf_probe_post (GstElement *element, const GstIioDmabufProbe *probe,
         ("%s", probe->problem));
     return FALSE;
   }
+  /* The problem's first line says why the buffer cannot do DMABUF. */
+  reason = g_strndup (probe->problem ? probe->problem : "",
+      strcspn (probe->problem ? probe->problem : "", "\n"));
+  reason[0] = g_ascii_tolower (reason[0]);
   if (mode != GST_IIO_IO_MODE_AUTO) {
     GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
-        ("io-mode=%s, but this IIO buffer cannot do DMABUF",
-            gst_iio_io_mode_nick (mode)),
+        ("io-mode=%s cannot work: %s", gst_iio_io_mode_nick (mode), reason),
         ("%s", probe->problem));
+    g_free (reason);
     return FALSE;
   }
   if (probe->alloc_failed)
@@ -176,8 +181,8 @@ gst_iio_dmabuf_probe_post (GstElement *element, const GstIioDmabufProbe *probe,
         ("%s", probe->problem));
   else
     GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
-        ("No zero-copy: the IIO buffer cannot do DMABUF, %s", fallback),
-        ("%s", probe->problem));
+        ("No zero-copy, %s: %s", fallback, reason), ("%s", probe->problem));
+  g_free (reason);
   return TRUE;
 }
 

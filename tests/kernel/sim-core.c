@@ -48,6 +48,11 @@
  * pattern, checksum and knobs, except that the dmaengine buffer repeats no
  * cyclic block and (6.12, 7.2) signals a failed transfer's fence without an
  * error: sim_fail_next then gives a block with no data (bytes_used 0).
+ *
+ * Kernels: it builds on 6.1, 6.12 and 7.2; Kbuild tells what the tree
+ * offers from its headers. Without IIO DMABUF (6.1) the ADC's DMA buffer
+ * does read() only, the DAC sits on a kfifo (sim-kfifo.c), and
+ * buffer=dmaengine is refused.
  */
 
 #include <linux/delay.h>
@@ -59,7 +64,11 @@
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#if __has_include(<linux/unaligned.h>)
 #include <linux/unaligned.h>
+#else /* before 6.12 */
+#include <asm/unaligned.h>
+#endif
 #include <linux/version.h>
 #include <linux/wait.h>
 
@@ -98,6 +107,39 @@ static bool sim_is_output(struct sim_buffer *sb)
 {
 	return sb->queue.buffer.direction == IIO_BUFFER_DIRECTION_OUT;
 }
+
+#ifdef SIM_HAVE_DMABUF
+static bool sim_block_fileio(const struct iio_dma_buffer_block *block)
+{
+	return block->fileio;
+}
+
+static struct sg_table *sim_block_sgt(const struct iio_dma_buffer_block *block)
+{
+	return block->sg_table;
+}
+
+static bool sim_block_cyclic(const struct iio_dma_buffer_block *block)
+{
+	return block->cyclic;
+}
+#else
+/* Without IIO DMABUF every block is a fileio block in the buffer's memory. */
+static bool sim_block_fileio(const struct iio_dma_buffer_block *block)
+{
+	return true;
+}
+
+static struct sg_table *sim_block_sgt(const struct iio_dma_buffer_block *block)
+{
+	return NULL;
+}
+
+static bool sim_block_cyclic(const struct iio_dma_buffer_block *block)
+{
+	return false;
+}
+#endif
 
 /* Scan indices of the enabled channels, in scan order; returns their count. */
 static unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx)
@@ -191,14 +233,15 @@ static u64 sim_transfer(struct sim_buffer *sb, struct iio_dma_buffer_block *bloc
 		}
 		return hash;
 	}
-	if (!block->sg_table) {
+	if (!sim_block_sgt(block)) {
 		if (output)
 			return sim_fnv1a(hash, block->vaddr, len);
 		sim_fill_chunk(cur, block->vaddr, len);
 		return hash;
 	}
 
-	sg_miter_start(&miter, block->sg_table->sgl, block->sg_table->orig_nents,
+	sg_miter_start(&miter, sim_block_sgt(block)->sgl,
+		       sim_block_sgt(block)->orig_nents,
 		       output ? SG_MITER_FROM_SG : SG_MITER_TO_SG);
 	while (len && sg_miter_next(&miter)) {
 		n = min(len, miter.length);
@@ -240,8 +283,8 @@ static ktime_t sim_due(struct sim_buffer *sb, u32 rate)
 
 /* Converts one block of the driver's own buffer, or (block NULL) one
  * transfer of the DMA controller: returns the bytes it moved. */
-static size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
-			  const struct sim_dmac_xfer *x)
+size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
+		   const struct sim_dmac_xfer *x)
 {
 	struct sim_state *st = sim_buffer_state(sb);
 	bool output = sim_is_output(sb);
@@ -259,7 +302,7 @@ static size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *bl
 	if (x)
 		len = x->len;
 	else
-		len = (output || !block->fileio) ? block->bytes_used : block->size;
+		len = (output || !sim_block_fileio(block)) ? block->bytes_used : block->size;
 	if (sample_bytes)
 		samples = div_u64(len, sample_bytes);
 	len = samples * sample_bytes;
@@ -300,7 +343,7 @@ static size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *bl
 	if (paced)
 		sim_wait_until(sb, sim_due(sb, rate), false);
 
-	if (output && block && block->cyclic) {
+	if (output && block && sim_block_cyclic(block)) {
 		while (sim_wait_until(sb, paced ? sim_due(sb, rate) :
 				      ktime_add_ms(ktime_get(), 1), true)) {
 			repeats++;
@@ -371,7 +414,7 @@ static int sim_thread(void *data)
 		if (!block)
 			continue;
 
-		if (!block->fileio && atomic_add_unless(&st->fail_next, -1, 0)) {
+		if (!sim_block_fileio(block) && atomic_add_unless(&st->fail_next, -1, 0)) {
 			sim_fail_block(sb, block);
 		} else {
 			sim_process(sb, block, NULL);
@@ -415,6 +458,83 @@ static void sim_abort(struct iio_dma_buffer_queue *queue)
 	WRITE_ONCE(sb->aborting, false);
 }
 
+bool sim_on_dmaengine(void)
+{
+	return !strcmp(buffer, "dmaengine");
+}
+
+unsigned int sim_queued(struct sim_state *st)
+{
+	struct iio_dma_buffer_block *block;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	if (sim_on_dmaengine())
+		return sim_dmac_queued(st->output);
+	if (st->buf->kfifo)
+		return 0;
+	spin_lock_irqsave(&st->buf->queue.list_lock, flags);
+	list_for_each_entry(block, &st->buf->active, head)
+		n++;
+	spin_unlock_irqrestore(&st->buf->queue.list_lock, flags);
+	return n;
+}
+
+static void sim_buffer_release(struct iio_buffer *buffer)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+
+	iio_dma_buffer_release(&sb->queue);
+	kfree(sb);
+}
+
+static const struct iio_buffer_access_funcs sim_buffer_access = {
+	.read = iio_dma_buffer_read,
+	.set_bytes_per_datum = iio_dma_buffer_set_bytes_per_datum,
+	.set_length = iio_dma_buffer_set_length,
+	.request_update = iio_dma_buffer_request_update,
+	.enable = iio_dma_buffer_enable,
+	.disable = iio_dma_buffer_disable,
+#ifdef SIM_HAVE_DMA_USAGE
+	.data_available = iio_dma_buffer_usage,
+#else
+	.data_available = iio_dma_buffer_data_available,
+#endif
+#ifdef SIM_HAVE_DMA_WRITE
+	.write = iio_dma_buffer_write,
+	.space_available = iio_dma_buffer_usage,
+#endif
+	.release = sim_buffer_release,
+
+#ifdef SIM_HAVE_DMABUF
+	.enqueue_dmabuf = iio_dma_buffer_enqueue_dmabuf,
+	.attach_dmabuf = iio_dma_buffer_attach_dmabuf,
+	.detach_dmabuf = iio_dma_buffer_detach_dmabuf,
+	.lock_queue = iio_dma_buffer_lock_queue,
+	.unlock_queue = iio_dma_buffer_unlock_queue,
+	.get_dma_dev = iio_dma_buffer_get_dma_dev,
+#endif
+
+	.modes = INDIO_BUFFER_HARDWARE,
+	.flags = INDIO_BUFFER_FLAG_FIXED_WATERMARK,
+};
+
+static const struct iio_dma_buffer_ops sim_dma_ops = {
+	.submit = sim_submit,
+	.abort = sim_abort,
+};
+
+/* devm teardown, after the IIO device is unregistered (buffer disabled). */
+static void sim_buffer_teardown(void *data)
+{
+	struct sim_buffer *sb = data;
+
+	kthread_stop(sb->thread);
+	iio_dma_buffer_exit(&sb->queue);
+	iio_buffer_put(&sb->queue.buffer);
+}
+
+#ifdef SIM_HAVE_DMABUF
 /*
  * buffer=dmaengine: the DMA controller's thread runs each transfer through
  * the converter. A terminate (the buffer disabled) stops the sample clock,
@@ -465,72 +585,6 @@ static const struct sim_dmac_peripheral_ops sim_dmac_ops = {
 	.terminate = sim_dmac_terminate,
 };
 
-bool sim_on_dmaengine(void)
-{
-	return !strcmp(buffer, "dmaengine");
-}
-
-unsigned int sim_queued(struct sim_state *st)
-{
-	struct iio_dma_buffer_block *block;
-	unsigned long flags;
-	unsigned int n = 0;
-
-	if (sim_on_dmaengine())
-		return sim_dmac_queued(st->output);
-	spin_lock_irqsave(&st->buf->queue.list_lock, flags);
-	list_for_each_entry(block, &st->buf->active, head)
-		n++;
-	spin_unlock_irqrestore(&st->buf->queue.list_lock, flags);
-	return n;
-}
-
-static void sim_buffer_release(struct iio_buffer *buffer)
-{
-	struct sim_buffer *sb = to_sim_buffer(buffer);
-
-	iio_dma_buffer_release(&sb->queue);
-	kfree(sb);
-}
-
-static const struct iio_buffer_access_funcs sim_buffer_access = {
-	.read = iio_dma_buffer_read,
-	.write = iio_dma_buffer_write,
-	.set_bytes_per_datum = iio_dma_buffer_set_bytes_per_datum,
-	.set_length = iio_dma_buffer_set_length,
-	.request_update = iio_dma_buffer_request_update,
-	.enable = iio_dma_buffer_enable,
-	.disable = iio_dma_buffer_disable,
-	.data_available = iio_dma_buffer_usage,
-	.space_available = iio_dma_buffer_usage,
-	.release = sim_buffer_release,
-
-	.enqueue_dmabuf = iio_dma_buffer_enqueue_dmabuf,
-	.attach_dmabuf = iio_dma_buffer_attach_dmabuf,
-	.detach_dmabuf = iio_dma_buffer_detach_dmabuf,
-	.lock_queue = iio_dma_buffer_lock_queue,
-	.unlock_queue = iio_dma_buffer_unlock_queue,
-	.get_dma_dev = iio_dma_buffer_get_dma_dev,
-
-	.modes = INDIO_BUFFER_HARDWARE,
-	.flags = INDIO_BUFFER_FLAG_FIXED_WATERMARK,
-};
-
-static const struct iio_dma_buffer_ops sim_dma_ops = {
-	.submit = sim_submit,
-	.abort = sim_abort,
-};
-
-/* devm teardown, after the IIO device is unregistered (buffer disabled). */
-static void sim_buffer_teardown(void *data)
-{
-	struct sim_buffer *sb = data;
-
-	kthread_stop(sb->thread);
-	iio_dma_buffer_exit(&sb->queue);
-	iio_buffer_put(&sb->queue.buffer);
-}
-
 /* After the dmaengine buffer is gone (devm runs actions in reverse). */
 static void sim_dmac_teardown(void *data)
 {
@@ -562,6 +616,14 @@ static int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
 	sim_dmac_set_peripheral(st->output, &sim_dmac_ops, sb);
 	return devm_iio_device_register(dev, indio_dev);
 }
+#else
+static int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
+			       struct sim_buffer *sb)
+{
+	kfree(sb);
+	return -EOPNOTSUPP; /* sim_init() refuses buffer=dmaengine first */
+}
+#endif
 
 static int sim_probe(struct platform_device *pdev)
 {
@@ -607,6 +669,12 @@ static int sim_probe(struct platform_device *pdev)
 	init_waitqueue_head(&sb->idle_wq);
 	if (sim_on_dmaengine())
 		return sim_probe_dmaengine(dev, indio_dev, sb);
+#ifndef SIM_HAVE_DMA_WRITE
+	if (output) {
+		ret = sim_kfifo_setup(dev, indio_dev, sb);
+		return ret ?: devm_iio_device_register(dev, indio_dev);
+	}
+#endif
 	iio_dma_buffer_init(&sb->queue, dev, &sim_dma_ops);
 	sb->queue.buffer.access = &sim_buffer_access;
 	sb->queue.buffer.direction = output ? IIO_BUFFER_DIRECTION_OUT :
@@ -671,6 +739,12 @@ static int __init sim_init(void)
 		pr_err("iio-sim: buffer=%s: want dma or dmaengine\n", buffer);
 		return -EINVAL;
 	}
+#ifndef SIM_HAVE_DMABUF
+	if (sim_on_dmaengine()) {
+		pr_err("iio-sim: buffer=dmaengine needs IIO DMABUF (Linux 6.11)\n");
+		return -EINVAL;
+	}
+#endif
 	ret = sim_dmac_init();
 	if (ret)
 		return ret;

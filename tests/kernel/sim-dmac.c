@@ -34,6 +34,10 @@
 #include "virt-dma.h"
 #include "sim-dmac.h"
 
+#ifndef __counted_by /* before 6.6 */
+#define __counted_by(member)
+#endif
+
 static unsigned int dmac_bus_width = 4;
 module_param(dmac_bus_width, uint, 0444);
 MODULE_PARM_DESC(dmac_bus_width,
@@ -151,6 +155,7 @@ sim_dmac_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 	return vchan_tx_prep(&c->vc, &d->vd, flags);
 }
 
+#ifdef SIM_HAVE_DMA_VEC
 static struct dma_async_tx_descriptor *
 sim_dmac_prep_dma_vec(struct dma_chan *chan, const struct dma_vec *vecs,
 		      size_t nents, enum dma_transfer_direction dir,
@@ -171,6 +176,7 @@ sim_dmac_prep_dma_vec(struct dma_chan *chan, const struct dma_vec *vecs,
 	}
 	return vchan_tx_prep(&c->vc, &d->vd, flags);
 }
+#endif
 
 static void sim_dmac_issue_pending(struct dma_chan *chan)
 {
@@ -400,7 +406,9 @@ static int sim_dmac_probe(struct platform_device *pdev)
 	s->dma.dst_addr_widths = BIT(dmac_bus_width);
 	s->dma.residue_granularity = DMA_RESIDUE_GRANULARITY_BURST;
 	s->dma.device_prep_slave_sg = sim_dmac_prep_slave_sg;
+#ifdef SIM_HAVE_DMA_VEC
 	s->dma.device_prep_peripheral_dma_vec = sim_dmac_prep_dma_vec;
+#endif
 	s->dma.device_issue_pending = sim_dmac_issue_pending;
 	s->dma.device_tx_status = sim_dmac_tx_status;
 	s->dma.device_terminate_all = sim_dmac_terminate_all;
@@ -465,7 +473,11 @@ static struct platform_driver sim_dmac_driver = {
 		.name = "iio-sim-dmac",
 	},
 	.probe = sim_dmac_probe,
+#ifdef SIM_REMOVE_IS_VOID
 	.remove = sim_dmac_remove,
+#else
+	.remove_new = sim_dmac_remove,
+#endif
 };
 
 /*

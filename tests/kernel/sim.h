@@ -36,6 +36,9 @@ struct sim_buffer {
 	bool aborting;
 
 	struct task_struct *thread;
+	/* Kernels whose DMA buffer has no output: the DAC's kfifo (sim-kfifo.c). */
+	struct iio_buffer *kfifo;
+	u8 *chunk;
 	wait_queue_head_t wq;
 	wait_queue_head_t idle_wq;
 
@@ -80,8 +83,14 @@ static inline struct sim_state *sim_buffer_state(struct sim_buffer *sb)
 	return iio_priv(sb->indio_dev);
 }
 
+struct sim_dmac_xfer;
+
 /* sim-core.c */
 bool sim_on_dmaengine(void);
+/* Converts one block (or one DMA controller transfer, block NULL): fills it
+ * (ADC) or checksums it (DAC), paced by the sample rate; returns its bytes. */
+size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
+		   const struct sim_dmac_xfer *x);
 /* Blocks queued to the converter's "DMA" and not complete. */
 unsigned int sim_queued(struct sim_state *st);
 
@@ -89,5 +98,9 @@ unsigned int sim_queued(struct sim_state *st);
 extern const struct iio_info sim_info;
 int sim_layout_check(struct device *dev, const struct sim_layout *l);
 void sim_init_channels(struct sim_state *st);
+
+/* sim-kfifo.c */
+int sim_kfifo_setup(struct device *dev, struct iio_dev *indio_dev,
+		    struct sim_buffer *sb);
 
 #endif
