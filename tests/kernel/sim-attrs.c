@@ -58,6 +58,7 @@ enum sim_attr {
 	SIM_FAILED,
 	SIM_QUEUED,
 	SIM_WARN,
+	SIM_LEAK_NEXT,
 };
 
 static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
@@ -79,6 +80,9 @@ static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
 		break;
 	case SIM_FAIL_NEXT:
 		v = atomic_read(&st->fail_next);
+		break;
+	case SIM_LEAK_NEXT:
+		v = atomic_read(&st->leak_next);
 		break;
 	case SIM_BLOCKS:
 		v = st->blocks;
@@ -132,6 +136,9 @@ static ssize_t sim_attr_store(struct device *dev, struct device_attribute *attr,
 	case SIM_FAIL_NEXT:
 		atomic_set(&st->fail_next, val);
 		break;
+	case SIM_LEAK_NEXT:
+		atomic_set(&st->leak_next, val);
+		break;
 	case SIM_WARN:
 		/* for the test that the guest's kernel-log check can fail */
 		if (val != 1)
@@ -171,6 +178,7 @@ static IIO_DEVICE_ATTR(sim_underruns, 0444, sim_attr_show, NULL, SIM_UNDERRUNS);
 static IIO_DEVICE_ATTR(sim_failed, 0444, sim_attr_show, NULL, SIM_FAILED);
 static IIO_DEVICE_ATTR(sim_queued, 0444, sim_attr_show, NULL, SIM_QUEUED);
 static IIO_DEVICE_ATTR(sim_warn, 0200, NULL, sim_attr_store, SIM_WARN);
+static IIO_DEVICE_ATTR(sim_leak_next, 0644, sim_attr_show, sim_attr_store, SIM_LEAK_NEXT);
 
 static struct attribute *sim_attrs[] = {
 	&iio_dev_attr_sim_free_run.dev_attr.attr,
@@ -186,6 +194,7 @@ static struct attribute *sim_attrs[] = {
 	&iio_dev_attr_sim_failed.dev_attr.attr,
 	&iio_dev_attr_sim_queued.dev_attr.attr,
 	&iio_dev_attr_sim_warn.dev_attr.attr,
+	&iio_dev_attr_sim_leak_next.dev_attr.attr,
 	NULL
 };
 

@@ -31,6 +31,8 @@
  *   sim_reset       write 1: zero the counters and the DAC checksum
  *   sim_warn        write 1: log a kernel WARNING (the guest run's
  *                   kernel-log check must fail on it)
+ *   sim_leak_next   N: each of the next N blocks leaks 128 bytes of
+ *                   kmalloc (the debug kernel's leak check must fail)
  * Counters: sim_blocks, sim_bytes, sim_checksum, sim_samples_lost,
  * sim_cyclic_repeats, sim_underruns, sim_failed, and sim_queued (blocks
  * queued to the "DMA" now, not yet complete).
@@ -330,6 +332,13 @@ size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 		/* Far behind the clock (a stall, a slow guest): restart it. */
 		sb->base = now;
 		sb->samples_since_base = 0;
+	}
+
+	if (atomic_add_unless(&st->leak_next, -1, 0)) {
+		/* Planted: lost on purpose (tests/kernel-leaks must see it). */
+		void *leak = kmalloc(128, GFP_KERNEL);
+
+		pr_debug("iio-sim: planted leak %p\n", leak);
 	}
 
 	cur.sample = sb->sample_index;
@@ -651,6 +660,7 @@ static int sim_probe(struct platform_device *pdev)
 	st->checksum = FNV64_OFFSET;
 	spin_lock_init(&st->stats_lock);
 	atomic_set(&st->fail_next, 0);
+	atomic_set(&st->leak_next, 0);
 	sim_init_channels(st);
 
 	indio_dev->name = output ? "iio-sim-dac" : "iio-sim-adc";

@@ -62,6 +62,7 @@ struct sim_state {
 	bool free_run;
 	bool stall;
 	atomic_t fail_next;
+	atomic_t leak_next;
 
 	spinlock_t stats_lock;	/* the counters below */
 	u64 blocks;
