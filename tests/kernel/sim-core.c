@@ -77,7 +77,6 @@
 #include <linux/iio/buffer-dma.h>
 #include <linux/iio/buffer_impl.h>
 #include <linux/iio/iio.h>
-#include <linux/iio/buffer-dmaengine.h>
 #include <linux/iio/sysfs.h>
 
 #include "sim-dmac.h"
@@ -143,8 +142,7 @@ static bool sim_block_cyclic(const struct iio_dma_buffer_block *block)
 }
 #endif
 
-/* Scan indices of the enabled channels, in scan order; returns their count. */
-static unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx)
+unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx)
 {
 	const unsigned long *mask = st->buf->indio_dev->active_scan_mask;
 	unsigned int n = 0, i;
@@ -542,97 +540,6 @@ static void sim_buffer_teardown(void *data)
 	iio_dma_buffer_exit(&sb->queue);
 	iio_buffer_put(&sb->queue.buffer);
 }
-
-#ifdef SIM_HAVE_DMABUF
-/*
- * buffer=dmaengine: the DMA controller's thread runs each transfer through
- * the converter. A terminate (the buffer disabled) stops the sample clock,
- * as sim_abort() does.
- */
-static int sim_dmac_transfer(void *ctx, struct sim_dmac_xfer *x)
-{
-	struct sim_buffer *sb = ctx;
-	struct sim_state *st = sim_buffer_state(sb);
-	unsigned int idx[SIM_MAX_CHANNELS];
-	size_t sample_bytes;
-	unsigned long flags;
-
-	if (x->restart) {
-		sb->running = false;
-		WRITE_ONCE(sb->aborting, false);
-	} else if (x->idle_ns && sb->running) {
-		sb->dry = true;
-		sb->dry_since = ktime_sub_ns(ktime_get(), x->idle_ns);
-	}
-	wait_event(sb->wq, !READ_ONCE(st->stall) || READ_ONCE(sb->aborting));
-	if (READ_ONCE(sb->aborting))
-		return -EINTR;
-	if (atomic_add_unless(&st->fail_next, -1, 0)) {
-		sample_bytes = sim_enabled_channels(st, idx) * (st->layout.bits / 8);
-		if (sb->running && sample_bytes)
-			sb->sample_index += div_u64(x->len, sample_bytes);
-		spin_lock_irqsave(&st->stats_lock, flags);
-		st->failed++;
-		spin_unlock_irqrestore(&st->stats_lock, flags);
-		return -EIO;
-	}
-	x->done = sim_process(sb, NULL, x);
-	return READ_ONCE(sb->aborting) ? -EINTR : 0;
-}
-
-/* Atomic context: the controller's lock is held. */
-static void sim_dmac_terminate(void *ctx)
-{
-	struct sim_buffer *sb = ctx;
-
-	WRITE_ONCE(sb->aborting, true);
-	wake_up(&sb->wq);
-}
-
-static const struct sim_dmac_peripheral_ops sim_dmac_ops = {
-	.transfer = sim_dmac_transfer,
-	.terminate = sim_dmac_terminate,
-};
-
-/* After the dmaengine buffer is gone (devm runs actions in reverse). */
-static void sim_dmac_teardown(void *data)
-{
-	struct sim_buffer *sb = data;
-	struct sim_state *st = sim_buffer_state(sb);
-
-	sim_dmac_set_peripheral(st->output, NULL, NULL);
-	kfree(sb);
-}
-
-static int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
-			       struct sim_buffer *sb)
-{
-	struct sim_state *st = iio_priv(indio_dev);
-	int ret;
-
-	/* (only sim_is_output() reads the queue in this mode) */
-	sb->queue.buffer.direction = st->output ? IIO_BUFFER_DIRECTION_OUT :
-						  IIO_BUFFER_DIRECTION_IN;
-	st->buf = sb;
-	ret = devm_add_action_or_reset(dev, sim_dmac_teardown, sb);
-	if (ret)
-		return ret;
-	ret = devm_iio_dmaengine_buffer_setup_ext(dev, indio_dev,
-						  st->output ? "tx" : "rx",
-						  sb->queue.buffer.direction);
-	if (ret)
-		return dev_err_probe(dev, ret, "no DMA channel\n");
-	sim_dmac_set_peripheral(st->output, &sim_dmac_ops, sb);
-	return devm_iio_device_register(dev, indio_dev);
-}
-#else
-static int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
-			       struct sim_buffer *sb)
-{
-	kfree(sb);
-	return -EOPNOTSUPP; /* sim_init() refuses buffer=dmaengine first */
-}
-#endif
 
 static int sim_probe(struct platform_device *pdev)
 {

@@ -92,6 +92,12 @@ bool sim_on_dmaengine(void);
  * (ADC) or checksums it (DAC), paced by the sample rate; returns its bytes. */
 size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 		   const struct sim_dmac_xfer *x);
+/* Scan indices of the enabled channels, in scan order; returns their count. */
+unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx);
+
+/* sim-dmaengine.c: the device on industrialio-buffer-dmaengine; takes @sb. */
+int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
+			struct sim_buffer *sb);
 /* Blocks queued to the converter's "DMA" and not complete. */
 unsigned int sim_queued(struct sim_state *st);
 
