@@ -503,6 +503,15 @@ gst_iio_device_get_length_align (GstIioDevice *dev)
   return (guint)align;
 }
 
+gboolean
+gst_iio_device_has_dma_controller (GstIioDevice *dev)
+{
+  g_autofree gchar *value =
+      gst_iio_device_read_buffer_attr (dev, "length_align_bytes", NULL);
+
+  return value != NULL;
+}
+
 gchar *
 gst_iio_device_read_buffer_attr (
     GstIioDevice *dev, const gchar *name, GError **error)

@@ -98,6 +98,9 @@ guint gst_iio_device_get_scan_size (GstIioDevice *dev);
  * length_align_bytes (industrialio-buffer-dmaengine: the DMA controller's
  * bus width), 1 when it has none. */
 guint gst_iio_device_get_length_align (GstIioDevice *dev);
+/* Whether the buffer sits behind a DMA controller
+ * (industrialio-buffer-dmaengine, which alone has length_align_bytes). */
+gboolean gst_iio_device_has_dma_controller (GstIioDevice *dev);
 
 /* Reads an attribute of the device directory ("sampling_frequency",
  * "bufferN/length", ...); NULL with an error when missing. Trailing

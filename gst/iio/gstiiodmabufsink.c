@@ -301,6 +301,7 @@ gst_iio_dmabuf_sink_open (GstIioDmabufSink *sink)
   }
   sink->scan_bytes = gst_iio_device_get_scan_size (sink->dev);
   sink->length_align = gst_iio_device_get_length_align (sink->dev);
+  sink->on_dmac = gst_iio_device_has_dma_controller (sink->dev);
   GST_OBJECT_LOCK (sink);
   sink->queue = gst_iio_queue_new (sink->dev, sink->buf);
   GST_OBJECT_UNLOCK (sink);

@@ -33,6 +33,7 @@ struct _GstIioDmabufSink
   GstIioQueue *queue; /* the pointer: object lock (stats read it) */
   guint scan_bytes;
   guint length_align; /* the buffer's transfers: multiples of it (bytes) */
+  gboolean on_dmac;   /* the buffer is behind a DMA controller */
 
   /* PAUSED and up */
   GstIioDmabufProbe dmabuf; /* DMABUF on the buffer, and its allocator */
@@ -95,6 +96,19 @@ gst_iio_dmabuf_sink_gone (GstIioDmabufSink *sink, const gchar *detail)
 static inline GstFlowReturn
 gst_iio_dmabuf_sink_timed_out (GstIioDmabufSink *sink, GstClockTime timeout)
 {
+  if (sink->mode == GST_IIO_IO_MODE_RW && sink->on_dmac) {
+    /* The kernel's silent failure: see gst_iio_dmabuf_sink_rw_start(). */
+    GST_ELEMENT_ERROR (sink, RESOURCE, WRITE,
+        ("The IIO device consumed nothing for %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (timeout)),
+        ("device stalled or stopped; see the timeout property. io-mode=rw "
+         "plays fileio blocks of %" G_GSIZE_FORMAT " bytes: a DMA "
+         "controller whose maximum segment is smaller refuses them and the "
+         "kernel then plays nothing (64 KiB when the controller's driver "
+         "sets none); use io-mode=dmabuf or a smaller samples-per-buffer",
+            sink->block_bytes));
+    return GST_FLOW_ERROR;
+  }
   GST_ELEMENT_ERROR (sink, RESOURCE, WRITE,
       ("The IIO device consumed nothing for %" GST_TIME_FORMAT,
           GST_TIME_ARGS (timeout)),

@@ -18,6 +18,13 @@ gst_iio_dmabuf_sink_rw_space (GstIioDmabufSink *sink)
   return gst_iio_device_read_buffer_attr (sink->dev, "data_available", NULL);
 }
 
+/* industrialio-buffer-dmaengine submits a fileio output block as one DMA
+ * segment: one longer than the controller's maximum segment fails, and the
+ * block then never plays, with no word from the kernel. Userspace cannot
+ * read that maximum; 64 KiB is what the kernel assumes of a controller
+ * whose driver sets none (dma_get_max_seg_size()). */
+#define GST_IIO_DMAC_SAFE_SEGMENT (64 * 1024)
+
 static GstFlowReturn
 gst_iio_dmabuf_sink_rw_start (GstIioDmabufSink *sink, gsize size)
 {
@@ -25,6 +32,19 @@ gst_iio_dmabuf_sink_rw_start (GstIioDmabufSink *sink, gsize size)
   guint scans;
 
   gst_iio_dmabuf_sink_ensure_block (sink, size);
+  /* The block the sink picks itself stays within the safe segment there;
+   * one the user sets (samples-per-buffer) is kept, the timeout's error
+   * says why it may not play. */
+  if (sink->on_dmac && sink->settings.samples_per_buffer == 0 &&
+      sink->block_bytes > GST_IIO_DMAC_SAFE_SEGMENT) {
+    gsize step = gst_iio_dmabuf_sink_step (sink);
+
+    sink->block_bytes = MAX (step, GST_IIO_DMAC_SAFE_SEGMENT / step * step);
+    GST_INFO_OBJECT (sink,
+        "fileio blocks of %" G_GSIZE_FORMAT " bytes: within 64 KiB, the "
+        "kernel's maximum segment for a DMA controller that sets none",
+        sink->block_bytes);
+  }
   scans = sink->block_bytes / sink->scan_bytes;
   /* The kernel splits the buffer into two fileio blocks: each is a block. */
   if (!gst_iio_device_set_buffer_length (sink->dev, 2 * scans, &err) ||

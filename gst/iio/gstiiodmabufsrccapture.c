@@ -375,7 +375,10 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
 static gint
 gst_iio_dmabuf_src_rw_skip (GstIioDmabufSrc *src, GError **err)
 {
-  gsize chunk = MIN (src->rw_skip, 65536);
+  /* Whole scans: read() returns whole scans, and the fileio loop asks
+   * again for the rest, which must never be less than one. */
+  gsize chunk = MIN (
+      src->rw_skip, MAX (65536 / src->scan_bytes, 1) * (gsize)src->scan_bytes);
   guint8 *scratch = chunk ? g_malloc (chunk) : NULL;
   GstClockTime timeout =
       gst_iio_settings_wait_timeout (GST_ELEMENT (src), &src->settings);

@@ -16,7 +16,12 @@
  *
  * Module parameters: dmac_bus_width (bytes per beat: 1, 2, 4, 8 or 16;
  * what the IIO buffer shows as length_align_bytes) and dmac_max_segment
- * (the largest segment in bytes, the IIO buffer's largest fileio block).
+ * (the device's maximum DMA segment in bytes). The IIO buffer reads the
+ * latter: it cuts fileio input blocks to it and fails a longer fileio
+ * output block before the controller sees it. A dma_vec segment longer
+ * than it is moved in pieces, as the AXI DMAC splits transfers at its
+ * hardware length; the AXI DMAC's driver itself sets no maximum (UINT_MAX),
+ * which the default here (4 MiB) stands for.
  *
  * The controller has no IOMMU and no DMA offset: a DMA address is the
  * physical address of memory in the kernel's linear map.
@@ -44,7 +49,8 @@ MODULE_PARM_DESC(dmac_bus_width,
 		 "DMA controller bus width in bytes (1, 2, 4, 8, 16): the buffers' length_align_bytes");
 static unsigned int dmac_max_segment = SZ_4M;
 module_param(dmac_max_segment, uint, 0444);
-MODULE_PARM_DESC(dmac_max_segment, "DMA controller's largest segment in bytes");
+MODULE_PARM_DESC(dmac_max_segment,
+		 "DMA controller's maximum segment in bytes: the buffers' largest fileio block");
 
 struct sim_dmac_desc {
 	struct virt_dma_desc vd;

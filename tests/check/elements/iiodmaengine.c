@@ -116,11 +116,10 @@ GST_START_TEST (test_forced_block_must_fit_bus)
 
 GST_END_TEST;
 
-/* Plays 50 buffers of 101 scans (404 bytes: whole scans, not whole bus
- * words) through the sink in @io_mode; returns the FNV-1a of what was sent
- * and sets @sent to its size. */
+/* Plays @n buffers of @size bytes of noise through the sink in @io_mode;
+ * returns the FNV-1a of what was sent and sets @sent to its size. */
 static guint64
-play_odd_buffers (const gchar *io_mode, gsize *sent)
+play_buffers (const gchar *io_mode, guint n, gsize size, gsize *sent)
 {
   gchar *desc =
       g_strdup_printf ("iiodmabufsink device=" DAC " io-mode=%s", io_mode);
@@ -133,8 +132,8 @@ play_odd_buffers (const gchar *io_mode, gsize *sent)
   gst_harness_set_src_caps_str (h, DAC_CAPS);
   gst_harness_play (h);
   *sent = 0;
-  for (guint i = 0; i < 50; i++) {
-    GstBuffer *buf = gst_buffer_new_allocate (NULL, 404, NULL);
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
     GstMapInfo map;
 
     fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
@@ -144,7 +143,7 @@ play_odd_buffers (const gchar *io_mode, gsize *sent)
     }
     hash = iiosim_fnv1a (hash, map.data, map.size);
     gst_buffer_unmap (buf, &map);
-    *sent += 404;
+    *sent += size;
     fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -165,7 +164,8 @@ GST_START_TEST (test_sink_odd_buffers_fit_bus)
       iiosim_read_u64 (DAC, "buffer0/length_align_bytes"), 16);
   for (guint m = 0; m < G_N_ELEMENTS (modes); m++) {
     gsize sent, padded;
-    guint64 hash = play_odd_buffers (modes[m], &sent);
+    /* 101 scans: 404 bytes, whole scans but not whole bus words */
+    guint64 hash = play_buffers (modes[m], 50, 404, &sent);
     guint64 played = iiosim_read_u64 (DAC, "sim_bytes");
 
     /* 20200 bytes sent: 8 bytes of silence make the last block whole. */
@@ -192,6 +192,58 @@ GST_START_TEST (test_sink_odd_buffers_fit_bus)
 
 GST_END_TEST;
 
+/* A DMA controller whose maximum segment (dmac_max_segment) is smaller
+ * than the blocks. The kernel cuts each fileio input block to it, and
+ * read() still gets every sample in order. A dma-buf transfer longer than
+ * it is moved in pieces, as the AXI DMAC does. */
+GST_START_TEST (test_capture_blocks_over_max_segment)
+{
+  guint64 blocks, bytes;
+
+  iiosim_reload ("buffer=dmaengine dmac_bus_width=16 dmac_max_segment=4096");
+  iiosim_write (ADC, "sim_free_run", "1");
+  iiosim_write (ADC, "sim_reset", "1");
+  fail_unless_equals_uint64 (
+      capture_three ("io-mode=rw samples-per-buffer=1024", 20, FALSE), 6144);
+  blocks = iiosim_read_u64 (ADC, "sim_blocks");
+  bytes = iiosim_read_u64 (ADC, "sim_bytes");
+  fail_unless (blocks > 0 && bytes / blocks <= 4096,
+      "%" G_GUINT64_FORMAT " bytes in %" G_GUINT64_FORMAT " blocks: "
+      "not cut to the maximum segment",
+      bytes, blocks);
+  fail_unless_equals_uint64 (
+      capture_three ("io-mode=dmabuf samples-per-buffer=1024", 20, TRUE), 6144);
+}
+
+GST_END_TEST;
+
+/* Playback through write() on such a controller: the kernel submits each
+ * fileio block as one segment, and one longer than the maximum fails and
+ * never plays, with no word from the kernel. The sink keeps the blocks it
+ * picks itself within 64 KiB (the kernel's maximum segment for a
+ * controller that sets none), so 128 KiB buffers play in full; a block the
+ * user forces over it ends in the timeout's error, which names the cause. */
+GST_START_TEST (test_rw_playback_within_max_segment)
+{
+  gsize sent;
+  guint64 hash;
+
+  iiosim_reload ("buffer=dmaengine dmac_bus_width=16 dmac_max_segment=65536");
+  hash = play_buffers ("rw", 10, 128 * 1024, &sent);
+  fail_unless_equals_uint64 (iiosim_read_u64 (DAC, "sim_bytes"), sent);
+  fail_unless (iiosim_read_u64 (DAC, "sim_checksum") == hash,
+      "the DAC played other samples");
+  fail_unless (iiosim_read_u64 (DAC, "sim_blocks") >= 20);
+
+  iiosim_expect_message ("audiotestsrc samplesperbuffer=32768 ! " DAC_CAPS
+                         " ! iiodmabufsink device=" DAC " io-mode=rw "
+                         "samples-per-buffer=32768 timeout=1000000000",
+      GST_MESSAGE_ERROR, "maximum segment", "consumed nothing", NULL);
+  fail_unless_equals_uint64 (iiosim_read_u64 (DAC, "sim_failed"), 0);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiodmaengine_suite (void)
 {
@@ -204,6 +256,8 @@ iiodmaengine_suite (void)
   tcase_add_test (tc, test_auto_block_fits_bus);
   tcase_add_test (tc, test_forced_block_must_fit_bus);
   tcase_add_test (tc, test_sink_odd_buffers_fit_bus);
+  tcase_add_test (tc, test_capture_blocks_over_max_segment);
+  tcase_add_test (tc, test_rw_playback_within_max_segment);
   return s;
 }
 
