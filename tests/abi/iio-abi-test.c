@@ -831,7 +831,8 @@ test_kfifo_refuses (void)
 {
   int dummy, devfd, buf, fd, err, fds_before = count_fds ();
 
-  mkdir ("/sys/kernel/config/iio/devices/dummy/abi_dummy", 0755);
+  mkdir (
+      "/sys/kernel/config/iio/devices/dummy/abi_dummy", 0755); /* or EEXIST */
   dummy = find_device ("abi_dummy");
   if (dummy < 0) {
     tap (false, "kfifo: iio_dummy device not created through configfs");
@@ -847,7 +848,8 @@ test_kfifo_refuses (void)
       strerror (-err));
   tap (count_fds () == fds_before, "kfifo: no fd leaked (%d before, %d after)",
       fds_before, count_fds ());
-  rmdir ("/sys/kernel/config/iio/devices/dummy/abi_dummy");
+  /* no rmdir: configfs removal of a software IIO device writes to freed
+   * memory (6.12 to 7.2, docs/kernel-notes.md); it stays until power-off */
 }
 
 static int

@@ -792,7 +792,7 @@ GST_START_TEST (test_kfifo_falls_back_to_rw)
     gst_object_unref (bus);
     gst_object_unref (pipe);
   }
-  iiosim_dummy_destroy ("kfifo0");
+  iiosim_dummy_stop ("kfifo0");
 }
 
 GST_END_TEST;

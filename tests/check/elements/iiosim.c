@@ -200,16 +200,9 @@ iiosim_dummy_create (const gchar *name, guint hz)
 }
 
 void
-iiosim_dummy_destroy (const gchar *name)
+iiosim_dummy_stop (const gchar *name)
 {
-  gchar *path = g_build_filename (CONFIGFS, "devices/dummy", name, NULL);
-  gchar *trig = g_strdup_printf ("%s/triggers/hrtimer/%s-trig", CONFIGFS, name);
-
   iiosim_write (name, "trigger/current_trigger", "");
-  g_rmdir (path);
-  g_rmdir (trig);
-  g_free (path);
-  g_free (trig);
 }
 
 guint64

@@ -28,10 +28,14 @@ void iiosim_reload (const gchar *params);
  * ("iio-sim-adc", "iio-sim-dac"): the IIO device goes away / comes back. */
 void iiosim_unbind (const gchar *name);
 void iiosim_bind (const gchar *name);
-/* Creates an iio_dummy device (kfifo buffer) driven by an hrtimer trigger
- * at @hz; returns its name. */
+/* Creates (or finds) an iio_dummy device (kfifo buffer) named @name,
+ * driven by an hrtimer trigger at @hz. */
 void iiosim_dummy_create (const gchar *name, guint hz);
-void iiosim_dummy_destroy (const gchar *name);
+/* Stops it: its trigger is detached. The device and the trigger stay until
+ * the guest powers off: removing a software IIO device or trigger through
+ * configfs (rmdir) writes to freed memory in 6.12 to 7.2 (their drop_item
+ * frees the item, then configfs puts it; docs/kernel-notes.md). */
+void iiosim_dummy_stop (const gchar *name);
 
 /* Checks one buffer of interleaved samples against the ADC pattern:
  * channel j of the @n_channels (scan indices in @idx) of sample s holds
