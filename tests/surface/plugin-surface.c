@@ -234,37 +234,37 @@ describe (GstPlugin *plugin)
       gst_plugin_get_license (plugin), gst_plugin_get_package (plugin));
   features = g_list_sort (features, by_name);
   for (GList *l = features; l; l = l->next) {
-    GstPluginFeature *f = l->data;
+    GstPluginFeature *f = l->data, *loaded;
+    const gchar *kind;
+    const gchar *(*metadata) (GstPluginFeature *, const gchar *);
+    GObjectClass *klass;
+    GType type;
 
     if (GST_IS_ELEMENT_FACTORY (f)) {
-      GstElementFactory *factory =
-          GST_ELEMENT_FACTORY (gst_plugin_feature_load (f));
-      GType type = gst_element_factory_get_element_type (factory);
-      GObjectClass *klass = g_type_class_ref (type);
-
-      g_string_append_printf (out, "\nelement %s: %s\n",
-          gst_plugin_feature_get_name (f), g_type_name (type));
-      add_metadata (out, f, element_metadata);
-      add_pad_templates (out, factory);
-      add_properties (out, klass);
-      add_signals (out, type);
-      g_type_class_unref (klass);
-      gst_object_unref (factory);
+      loaded = gst_plugin_feature_load (f);
+      type =
+          gst_element_factory_get_element_type (GST_ELEMENT_FACTORY (loaded));
+      kind = "element";
+      metadata = element_metadata;
     } else if (GST_IS_DEVICE_PROVIDER_FACTORY (f)) {
-      GstDeviceProviderFactory *factory =
-          GST_DEVICE_PROVIDER_FACTORY (gst_plugin_feature_load (f));
-      GType type =
-          gst_device_provider_factory_get_device_provider_type (factory);
-      GObjectClass *klass = g_type_class_ref (type);
-
-      g_string_append_printf (out, "\ndevice-provider %s: %s\n",
-          gst_plugin_feature_get_name (f), g_type_name (type));
-      add_metadata (out, f, provider_metadata);
-      add_properties (out, klass);
-      add_signals (out, type);
-      g_type_class_unref (klass);
-      gst_object_unref (factory);
+      loaded = gst_plugin_feature_load (f);
+      type = gst_device_provider_factory_get_device_provider_type (
+          GST_DEVICE_PROVIDER_FACTORY (loaded));
+      kind = "device-provider";
+      metadata = provider_metadata;
+    } else {
+      continue;
     }
+    klass = g_type_class_ref (type);
+    g_string_append_printf (out, "\n%s %s: %s\n", kind,
+        gst_plugin_feature_get_name (f), g_type_name (type));
+    add_metadata (out, f, metadata);
+    if (GST_IS_ELEMENT_FACTORY (loaded))
+      add_pad_templates (out, GST_ELEMENT_FACTORY (loaded));
+    add_properties (out, klass);
+    add_signals (out, type);
+    g_type_class_unref (klass);
+    gst_object_unref (loaded);
   }
   gst_plugin_feature_list_free (features);
   return g_string_free (out, FALSE);
