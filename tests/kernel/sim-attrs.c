@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * iio-sim: the converters' IIO side, their channels, sampling_frequency
- * and the sim_* knobs and counters (see sim-core.c for what they mean).
+ * iio-sim: the converters' IIO side, their channels with raw, scale and
+ * offset, sampling_frequency and the sim_* knobs and counters (see
+ * sim-core.c for what they mean).
  */
 
 #include <linux/device.h>
@@ -11,6 +12,43 @@
 #include <linux/sysfs.h>
 
 #include "sim.h"
+
+/*
+ * A single conversion, as a real converter's raw attribute gives one: the
+ * ADC answers the pattern's value at the sample index its clock stands at
+ * (0 before the first capture); the DAC holds the last value written. Both
+ * are busy while the buffer runs, as drivers that share one converter
+ * between direct reads and the buffer are.
+ */
+static bool sim_claim_direct(struct iio_dev *indio_dev)
+{
+#ifdef SIM_HAVE_CLAIM_DIRECT_BOOL
+	return iio_device_claim_direct(indio_dev);
+#else
+	return iio_device_claim_direct_mode(indio_dev) == 0;
+#endif
+}
+
+static void sim_release_direct(struct iio_dev *indio_dev)
+{
+#ifdef SIM_HAVE_CLAIM_DIRECT_BOOL
+	iio_device_release_direct(indio_dev);
+#else
+	iio_device_release_direct_mode(indio_dev);
+#endif
+}
+
+/* The ADC pattern's sample @s of channel @c, as a consumer decodes it:
+ * storage bits, shifted down, sign-extended from the real bits. */
+static int sim_adc_raw(const struct sim_state *st, unsigned int c, u64 s)
+{
+	u32 v = (u32)(s + (u64)c * SIM_CHANNEL_STEP);
+
+	if (st->layout.bits < 32)
+		v &= BIT(st->layout.bits) - 1;
+	v >>= st->layout.bits - st->layout.realbits;
+	return sign_extend32(v, st->layout.realbits - 1);
+}
 
 static int sim_read_raw(struct iio_dev *indio_dev,
 			struct iio_chan_spec const *chan,
@@ -22,6 +60,24 @@ static int sim_read_raw(struct iio_dev *indio_dev,
 	case IIO_CHAN_INFO_SAMP_FREQ:
 		*val = READ_ONCE(st->rate);
 		return IIO_VAL_INT;
+	case IIO_CHAN_INFO_RAW:
+		if (!sim_claim_direct(indio_dev))
+			return -EBUSY;
+		if (st->output)
+			*val = st->dac_raw[chan->scan_index];
+		else
+			*val = sim_adc_raw(st, chan->scan_index,
+					   READ_ONCE(st->buf->sample_index));
+		sim_release_direct(indio_dev);
+		return IIO_VAL_INT;
+	case IIO_CHAN_INFO_SCALE:
+		/* millivolts per LSB over a bipolar +-SIM_VREF_MV range */
+		*val = SIM_VREF_MV;
+		*val2 = st->layout.realbits - 1;
+		return IIO_VAL_FRACTIONAL_LOG2;
+	case IIO_CHAN_INFO_OFFSET:
+		*val = 0;
+		return IIO_VAL_INT;
 	default:
 		return -EINVAL;
 	}
@@ -32,12 +88,22 @@ static int sim_write_raw(struct iio_dev *indio_dev,
 			 int val, int val2, long mask)
 {
 	struct sim_state *st = iio_priv(indio_dev);
+	s64 half;
 
 	switch (mask) {
 	case IIO_CHAN_INFO_SAMP_FREQ:
 		if (val < 1 || val > SIM_MAX_RATE || val2)
 			return -EINVAL;
 		WRITE_ONCE(st->rate, val);
+		return 0;
+	case IIO_CHAN_INFO_RAW:
+		half = BIT_ULL(st->layout.realbits - 1);
+		if (!st->output || val2 || val < -half || val >= half)
+			return -EINVAL;
+		if (!sim_claim_direct(indio_dev))
+			return -EBUSY;
+		st->dac_raw[chan->scan_index] = val;
+		sim_release_direct(indio_dev);
 		return 0;
 	default:
 		return -EINVAL;
@@ -230,6 +296,9 @@ void sim_init_channels(struct sim_state *st)
 		ch->channel = i;
 		ch->output = st->output;
 		ch->scan_index = i;
+		ch->info_mask_separate = BIT(IIO_CHAN_INFO_RAW) |
+					 BIT(IIO_CHAN_INFO_SCALE) |
+					 BIT(IIO_CHAN_INFO_OFFSET);
 		ch->info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ);
 		ch->scan_type.sign = 's';
 		ch->scan_type.realbits = st->layout.realbits;

@@ -23,6 +23,11 @@
  * disabled, and only then its fence is signalled; sim_cyclic_repeats counts
  * the repetitions.
  *
+ * Channels, as on real converters: in_voltageN_raw (or out_) is one
+ * conversion (ADC: the pattern's value at the current sample index; DAC:
+ * the last value written), _scale is mV per LSB over +-2.5 V, _offset 0;
+ * raw is -EBUSY while the buffer runs. sampling_frequency is shared by all.
+ *
  * Knobs, as IIO device attributes:
  *   sim_free_run    1: ignore sampling_frequency, complete blocks at once
  *   sim_stall       1: stop completing blocks (queued ones stay queued)

@@ -16,6 +16,8 @@
 #define SIM_CHANNEL_STEP	0x1000
 #define SIM_DEFAULT_RATE	1000000
 #define SIM_MAX_RATE		1000000000
+/* Full scale of the converters: +-2.5 V (the scale attribute, in mV) */
+#define SIM_VREF_MV		2500
 #define FNV64_OFFSET		0xcbf29ce484222325ULL
 #define FNV64_PRIME		0x00000100000001b3ULL
 
@@ -59,6 +61,8 @@ struct sim_state {
 
 	/* Knobs and counters; written from sysfs, read by the thread. */
 	u32 rate;
+	/* The DAC's raw attribute per channel (scan index) */
+	s32 dac_raw[SIM_MAX_CHANNELS];
 	bool free_run;
 	bool stall;
 	atomic_t fail_next;
