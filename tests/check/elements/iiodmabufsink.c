@@ -45,22 +45,6 @@ fill_prng (guint8 *data, gsize size, guint32 *state)
   }
 }
 
-/* The FNV-1a of @n_samples samples of the ADC pattern on the channels of
- * scan index 0 and 1, 16 bits each. */
-static guint64
-adc_pattern_fnv (guint64 n_samples)
-{
-  guint64 hash = IIOSIM_FNV_OFFSET;
-  guint8 scan[SCAN];
-
-  for (guint64 s = 0; s < n_samples; s++) {
-    GST_WRITE_UINT16_LE (scan, (guint16)s);
-    GST_WRITE_UINT16_LE (scan + 2, (guint16)(s + IIOSIM_CHANNEL_STEP));
-    hash = iiosim_fnv1a (hash, scan, SCAN);
-  }
-  return hash;
-}
-
 /* Waits for EOS, failing on an error; returns the warnings seen but those
  * about underruns (a device in free run drains faster than any upstream). */
 static guint
@@ -856,7 +840,7 @@ adc_to_dac (const gchar *middle, gboolean tee, guint n, const gchar *src_want,
   GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
   PatternCheck c = { 0, 0, 0 };
-  guint64 sum, want = adc_pattern_fnv ((guint64)n * SPB);
+  guint64 sum, want = iiosim_pattern_fnv ((guint64)n * SPB);
 
   fail_unless (pipe != NULL, "%s", desc);
   if (tee) {

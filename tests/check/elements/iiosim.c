@@ -564,6 +564,20 @@ iiosim_fnv1a (guint64 hash, const guint8 *data, gsize size)
 }
 
 guint64
+iiosim_pattern_fnv (guint64 n_samples)
+{
+  guint64 hash = IIOSIM_FNV_OFFSET;
+  guint8 scan[4];
+
+  for (guint64 s = 0; s < n_samples; s++) {
+    GST_WRITE_UINT16_LE (scan, (guint16)s);
+    GST_WRITE_UINT16_LE (scan + 2, (guint16)(s + IIOSIM_CHANNEL_STEP));
+    hash = iiosim_fnv1a (hash, scan, sizeof (scan));
+  }
+  return hash;
+}
+
+guint64
 iiosim_stat_u64 (GstElement *element, const gchar *field)
 {
   GstStructure *s = NULL;

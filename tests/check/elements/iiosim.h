@@ -114,6 +114,9 @@ void iiosim_heap_pool_set_starved (GstBufferPool *pool, gboolean starved);
  * sim_reset, which starts it at IIOSIM_FNV_OFFSET. */
 #define IIOSIM_FNV_OFFSET G_GUINT64_CONSTANT (0xcbf29ce484222325)
 guint64 iiosim_fnv1a (guint64 hash, const guint8 *data, gsize size);
+/* The FNV-1a of @n_samples samples of the ADC pattern on the channels of
+ * scan index 0 and 1, 16 bits each: what the DAC sums when it plays them. */
+guint64 iiosim_pattern_fnv (guint64 n_samples);
 
 /* A field of an element's "stats" structure, as a guint64 (from a guint64
  * or guint field; asserts it is there) or a string (g_free it). */
