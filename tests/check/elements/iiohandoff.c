@@ -308,19 +308,31 @@ typedef struct
   guint32 fence;
   GThread *signaller;
   guint64 blocks_while_fenced;
+  gchar *error; /* what went wrong off the test's thread */
 } FenceTest;
 
+/* Runs off the test's thread, where a check failure would not end the
+ * test cleanly: it records what failed, and always signals the fence. */
 static gpointer
 signal_later (gpointer user_data)
 {
   FenceTest *t = user_data;
   struct giid_vgem_fence_signal s = { .fence = t->fence };
+  gchar *dir = iiosim_device_dir (DAC);
+  gchar *path = g_build_filename (dir, "sim_blocks", NULL);
+  gchar *text = NULL;
 
   /* time enough for the DAC to play the fenced block, were it not held */
   g_usleep (500 * 1000);
-  t->blocks_while_fenced = iiosim_read_u64 (DAC, "sim_blocks");
-  fail_unless (ioctl (t->vgem, GIID_VGEM_IOCTL_FENCE_SIGNAL, &s) == 0,
-      "vgem signal: %s", g_strerror (errno));
+  if (g_file_get_contents (path, &text, NULL, NULL))
+    t->blocks_while_fenced = g_ascii_strtoull (text, NULL, 10);
+  else
+    t->error = g_strdup_printf ("cannot read %s", path);
+  if (ioctl (t->vgem, GIID_VGEM_IOCTL_FENCE_SIGNAL, &s) < 0 && !t->error)
+    t->error = g_strdup_printf ("vgem signal: %s", g_strerror (errno));
+  g_free (text);
+  g_free (path);
+  g_free (dir);
   return NULL;
 }
 
@@ -329,20 +341,29 @@ fence_one (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   FenceTest *t = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+  struct giid_drm_prime_handle p = { 0 };
+  struct giid_vgem_fence_attach a = { 0 };
 
-  if (t->n++ == t->fenced) {
-    GstMemory *mem = gst_buffer_peek_memory (buf, 0);
-    struct giid_vgem_fence_attach a = { 0 };
-
-    fail_unless (gst_is_dmabuf_memory (mem));
-    t->handle = vgem_import (t->vgem, gst_dmabuf_memory_get_fd (mem));
-    a.handle = t->handle;
-    a.flags = GIID_VGEM_FENCE_WRITE;
-    fail_unless (ioctl (t->vgem, GIID_VGEM_IOCTL_FENCE_ATTACH, &a) == 0,
-        "vgem fence: %s", g_strerror (errno));
-    t->fence = a.out_fence;
-    t->signaller = g_thread_new ("signal", signal_later, t);
+  if (t->n++ != t->fenced)
+    return GST_PAD_PROBE_OK;
+  if (!gst_is_dmabuf_memory (mem)) {
+    t->error = g_strdup ("the fenced buffer is no dma-buf");
+    return GST_PAD_PROBE_OK;
   }
+  p.fd = gst_dmabuf_memory_get_fd (mem);
+  if (ioctl (t->vgem, GIID_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p) < 0) {
+    t->error = g_strdup_printf ("vgem import: %s", g_strerror (errno));
+    return GST_PAD_PROBE_OK;
+  }
+  t->handle = a.handle = p.handle;
+  a.flags = GIID_VGEM_FENCE_WRITE;
+  if (ioctl (t->vgem, GIID_VGEM_IOCTL_FENCE_ATTACH, &a) < 0) {
+    t->error = g_strdup_printf ("vgem fence: %s", g_strerror (errno));
+    return GST_PAD_PROBE_OK;
+  }
+  t->fence = a.out_fence;
+  t->signaller = g_thread_new ("signal", signal_later, t);
   return GST_PAD_PROBE_OK;
 }
 
@@ -371,8 +392,10 @@ GST_START_TEST (test_vgem_fence_holds_dac)
   fail_unless (wait_eos_counting_underruns (
                    pipe, 120 * GST_SECOND, "ADC -> fenced -> DAC") > 0,
       "no underrun while the DAC was held");
+  if (t.signaller)
+    g_thread_join (t.signaller);
+  fail_unless (t.error == NULL, "%s", t.error);
   fail_unless (t.signaller != NULL, "the fenced buffer never came");
-  g_thread_join (t.signaller);
 
   /* the blocks before the fenced one, at most: none from it on */
   GST_INFO (
@@ -388,7 +411,8 @@ GST_START_TEST (test_vgem_fence_holds_dac)
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "copies"), 0);
   fail_unless_equals_uint64 (iiosim_stat_u64 (sink, "copies"), 0);
   gst_element_set_state (pipe, GST_STATE_NULL);
-  vgem_close (t.vgem, t.handle);
+  if (t.handle)
+    vgem_close (t.vgem, t.handle);
   close (t.vgem);
   gst_object_unref (pad);
   gst_object_unref (src);
@@ -398,30 +422,64 @@ GST_START_TEST (test_vgem_fence_holds_dac)
 
 GST_END_TEST;
 
-/* The samples over the network: ADC -> iiodmabufsrc ! rtpL16pay ! udpsink
- * on loopback, udpsrc ! rtpL16depay ! iiodmabufsink -> DAC, at the ADC's
- * own pace. The DAC plays exactly the ADC's samples, in order (its
- * checksum), then at most one block of silence from the end of stream. */
-GST_START_TEST (test_rtp_l16_loopback)
+/* A 32-bit sample as it comes back from an L24 link: audioconvert (no
+ * dither) rounds it to the nearest multiple of 256, clamped. */
+static guint32
+l24_rounded (guint32 v)
 {
-  const guint n = 100, spb = 480;
-  GstElement *rx = gst_parse_launch (
+  gint64 r = (gint64)(gint32)v + 0x80;
+
+  return (guint32)(gint32)MIN (r, G_MAXINT32) & 0xffffff00;
+}
+
+/* The FNV-1a of @n scans of the ADC pattern on channels 0 and 1 as 32-bit
+ * samples, as an L24 link delivers them. */
+static guint64
+pattern_fnv_l24 (guint64 n)
+{
+  guint64 hash = IIOSIM_FNV_OFFSET;
+  guint8 scan[8];
+
+  for (guint64 s = 0; s < n; s++) {
+    GST_WRITE_UINT32_LE (scan, l24_rounded ((guint32)s));
+    GST_WRITE_UINT32_LE (
+        scan + 4, l24_rounded ((guint32)(s + IIOSIM_CHANNEL_STEP)));
+    hash = iiosim_fnv1a (hash, scan, sizeof (scan));
+  }
+  return hash;
+}
+
+/* The samples over the network: ADC -> iiodmabufsrc ! rtpL@bitspay !
+ * udpsink on loopback, udpsrc ! rtpL@bitsdepay ! iiodmabufsink -> DAC, at
+ * the ADC's own pace (48 kHz, 2 channels of @bytes bytes). The DAC plays
+ * exactly the ADC's samples, in order (its checksum; over L24 the 32-bit
+ * samples are rounded to 24 bits), then at most the silence that completes
+ * its last block. */
+static void
+rtp_loopback (guint bits, guint bytes)
+{
+  const guint n = 100, spb = 480, scan = 2 * bytes;
+  gchar *rx_desc = g_strdup_printf (
       "udpsrc port=50004 caps=\"application/x-rtp,media=audio,"
-      "clock-rate=48000,encoding-name=L16,channels=2,payload=96\" ! "
-      "rtpL16depay ! audioconvert ! iiodmabufsink name=sink device=" DAC
+      "clock-rate=48000,encoding-name=L%u,channels=2,payload=96\" ! "
+      "rtpL%udepay ! audioconvert ! iiodmabufsink name=sink device=" DAC
       " sync=false",
-      NULL);
-  GstElement *tx = gst_parse_launch (
+      bits, bits);
+  /* no dither: the bits an L24 link drops are dropped, not randomised */
+  gchar *tx_desc = g_strdup_printf (
       "iiodmabufsrc name=src device=" ADC " channels=voltage0,voltage1 "
       "sampling-frequency=48000 samples-per-buffer=480 num-buffers=100 ! "
-      "audioconvert ! rtpL16pay ! udpsink host=127.0.0.1 port=50004",
-      NULL);
+      "audioconvert dithering=none noise-shaping=none ! rtpL%upay ! "
+      "udpsink host=127.0.0.1 port=50004",
+      bits);
+  GstElement *rx = gst_parse_launch (rx_desc, NULL);
+  GstElement *tx = gst_parse_launch (tx_desc, NULL);
   GstElement *src = gst_bin_get_by_name (GST_BIN (tx), "src");
-  guint64 want = (guint64)n * spb * 4, played, hash;
+  guint64 want = (guint64)n * spb * scan, played, hash;
   gint64 deadline;
   guint underruns;
 
-  fail_unless (rx != NULL && tx != NULL);
+  fail_unless (rx != NULL && tx != NULL, "%s / %s", rx_desc, tx_desc);
   iiosim_write (ADC, "sim_free_run", "0");
   iiosim_write (DAC, "sim_free_run", "1");
   iiosim_write (DAC, "sim_reset", "1");
@@ -445,10 +503,11 @@ GST_START_TEST (test_rtp_l16_loopback)
       wait_eos_counting_underruns (rx, 30 * GST_SECOND, "the RTP receiver");
 
   played = iiosim_read_u64 (DAC, "sim_bytes");
-  fail_unless (played >= want,
-      "the DAC played %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes",
+  fail_unless (played >= want && played - want < 65536,
+      "the DAC played %" G_GUINT64_FORMAT " bytes for %" G_GUINT64_FORMAT,
       played, want);
-  hash = iiosim_pattern_fnv ((guint64)n * spb);
+  hash = bits == 16 ? iiosim_pattern_fnv ((guint64)n * spb)
+                    : pattern_fnv_l24 ((guint64)n * spb);
   for (guint64 i = want; i < played; i++) {
     static const guint8 zero = 0;
 
@@ -458,14 +517,31 @@ GST_START_TEST (test_rtp_l16_loopback)
       "the DAC did not play the ADC's samples (%" G_GUINT64_FORMAT
       " bytes played)",
       played);
-  GST_INFO ("RTP L16: %" G_GUINT64_FORMAT " bytes sent, %" G_GUINT64_FORMAT
+  GST_INFO ("RTP L%u: %" G_GUINT64_FORMAT " bytes sent, %" G_GUINT64_FORMAT
             " played, %u underrun warnings",
-      want, played, underruns);
+      bits, want, played, underruns);
   gst_element_set_state (tx, GST_STATE_NULL);
   gst_element_set_state (rx, GST_STATE_NULL);
   gst_object_unref (src);
   gst_object_unref (tx);
   gst_object_unref (rx);
+  g_free (rx_desc);
+  g_free (tx_desc);
+}
+
+GST_START_TEST (test_rtp_l16_loopback)
+{
+  rtp_loopback (16, 2);
+}
+
+GST_END_TEST;
+
+/* 32-bit converters over L24 (RFC 3190): each sample rounded to 24 bits. */
+GST_START_TEST (test_rtp_l24_loopback)
+{
+  iiosim_reload ("adc_bits=32 dac_bits=32");
+  rtp_loopback (24, 4);
+  iiosim_reload (NULL);
 }
 
 GST_END_TEST;
@@ -482,6 +558,7 @@ iiohandoff_suite (void)
   tc = tcase_create ("network");
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_rtp_l16_loopback);
+  tcase_add_test (tc, test_rtp_l24_loopback);
   return s;
 }
 
