@@ -41,3 +41,13 @@ giid_kernel_key() {
 }
 
 giid_kernel_dir() { echo "$GIID_CACHE/kernel-$(giid_kernel_key)"; }
+
+# The mirror of the host's own Debian suite, as apt's sources name it (no
+# host name is written into the project: tests/setup and build-root read it
+# here).
+giid_debian_mirror() {
+  local codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+    awk -v s="$codename" '$2 == s { print $1; exit }'
+}
