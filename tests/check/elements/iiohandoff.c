@@ -103,15 +103,28 @@ vgem_open (void)
   return -1;
 }
 
+/* Imports the dma-buf of @fd into vgem: its GEM handle in @handle, 0, or
+ * errno (no check assertion: usable off the test's thread). */
+static int
+vgem_try_import (int vgem, int fd, guint32 *handle)
+{
+  struct giid_drm_prime_handle p = { .fd = fd };
+
+  if (ioctl (vgem, GIID_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p) < 0)
+    return errno;
+  *handle = p.handle;
+  return 0;
+}
+
 /* The dma-buf of @fd imported by vgem: its GEM handle. */
 static guint32
 vgem_import (int vgem, int fd)
 {
-  struct giid_drm_prime_handle p = { .fd = fd };
+  guint32 handle = 0;
+  int err = vgem_try_import (vgem, fd, &handle);
 
-  fail_unless (ioctl (vgem, GIID_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p) == 0,
-      "vgem import: %s", g_strerror (errno));
-  return p.handle;
+  fail_unless (err == 0, "vgem import: %s", g_strerror (err));
+  return handle;
 }
 
 static void
@@ -342,8 +355,8 @@ fence_one (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   FenceTest *t = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
   GstMemory *mem = gst_buffer_peek_memory (buf, 0);
-  struct giid_drm_prime_handle p = { 0 };
   struct giid_vgem_fence_attach a = { 0 };
+  int err;
 
   if (t->n++ != t->fenced)
     return GST_PAD_PROBE_OK;
@@ -351,12 +364,12 @@ fence_one (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     t->error = g_strdup ("the fenced buffer is no dma-buf");
     return GST_PAD_PROBE_OK;
   }
-  p.fd = gst_dmabuf_memory_get_fd (mem);
-  if (ioctl (t->vgem, GIID_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p) < 0) {
-    t->error = g_strdup_printf ("vgem import: %s", g_strerror (errno));
+  err = vgem_try_import (t->vgem, gst_dmabuf_memory_get_fd (mem), &t->handle);
+  if (err) {
+    t->error = g_strdup_printf ("vgem import: %s", g_strerror (err));
     return GST_PAD_PROBE_OK;
   }
-  t->handle = a.handle = p.handle;
+  a.handle = t->handle;
   a.flags = GIID_VGEM_FENCE_WRITE;
   if (ioctl (t->vgem, GIID_VGEM_IOCTL_FENCE_ATTACH, &a) < 0) {
     t->error = g_strdup_printf ("vgem fence: %s", g_strerror (errno));
