@@ -181,47 +181,6 @@ dmabuf_attached_devices (guint64 ino)
   return (gchar **)g_ptr_array_free (devs, FALSE);
 }
 
-/* Waits up to @timeout for EOS of @pipe, where the DAC may run dry: the
- * sink's underrun warnings are counted and returned, any other warning or
- * error fails the test, naming @what. */
-static guint
-wait_eos_counting_underruns (
-    GstElement *pipe, GstClockTime timeout, const gchar *what)
-{
-  GstBus *bus = gst_element_get_bus (pipe);
-  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
-  guint underruns = 0;
-
-  for (;;) {
-    gint64 left = deadline - g_get_monotonic_time ();
-    GstMessage *msg =
-        gst_bus_timed_pop_filtered (bus, MAX (left, 0) * GST_USECOND,
-            GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    fail_unless (msg != NULL, "%s did not reach EOS", what);
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      gst_message_unref (msg);
-      break;
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-      gst_message_parse_error (msg, &err, &dbg);
-    else
-      gst_message_parse_warning (msg, &err, &dbg);
-    fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING &&
-            g_str_has_prefix (err->message, "Underrun"),
-        "%s: %s: %s (%s)", what, GST_MESSAGE_TYPE_NAME (msg), err->message,
-        dbg);
-    underruns++;
-    g_clear_error (&err);
-    g_free (dbg);
-    gst_message_unref (msg);
-  }
-  gst_object_unref (bus);
-  return underruns;
-}
-
 /* Every buffer iiodmabufsrc pushes is imported by vgem: the handle exports
  * back the very dma-buf (same inode), which the kernel lists as attached to
  * vgem and to the IIO side at once; mapped from that export, it holds the
@@ -402,7 +361,7 @@ GST_START_TEST (test_vgem_fence_holds_dac)
       GST_STATE_CHANGE_FAILURE);
   /* The DAC runs freely: held by the fence, it plays every block queued
    * before the fenced one and runs dry, which the sink reports. */
-  fail_unless (wait_eos_counting_underruns (
+  fail_unless (iiosim_wait_eos_counting_underruns (
                    pipe, 120 * GST_SECOND, "ADC -> fenced -> DAC") > 0,
       "no underrun while the DAC was held");
   if (t.signaller)
@@ -488,7 +447,7 @@ rtp_loopback (guint bits, guint bytes)
   GstElement *rx = gst_parse_launch (rx_desc, NULL);
   GstElement *tx = gst_parse_launch (tx_desc, NULL);
   GstElement *src = gst_bin_get_by_name (GST_BIN (tx), "src");
-  guint64 want = (guint64)n * spb * scan, played, hash;
+  guint64 want = (guint64)n * spb * scan, played;
   gint64 deadline;
   guint underruns;
 
@@ -512,24 +471,12 @@ rtp_loopback (guint bits, guint bytes)
   /* The DAC runs freely, faster than the samples come: it runs dry
    * between packets, which the sink reports (and which adds nothing to
    * what it plays). */
-  underruns =
-      wait_eos_counting_underruns (rx, 30 * GST_SECOND, "the RTP receiver");
+  underruns = iiosim_wait_eos_counting_underruns (
+      rx, 30 * GST_SECOND, "the RTP receiver");
 
-  played = iiosim_read_u64 (DAC, "sim_bytes");
-  fail_unless (played >= want && played - want < 65536,
-      "the DAC played %" G_GUINT64_FORMAT " bytes for %" G_GUINT64_FORMAT,
-      played, want);
-  hash = bits == 16 ? iiosim_pattern_fnv ((guint64)n * spb)
-                    : pattern_fnv_l24 ((guint64)n * spb);
-  for (guint64 i = want; i < played; i++) {
-    static const guint8 zero = 0;
-
-    hash = iiosim_fnv1a (hash, &zero, 1);
-  }
-  fail_unless (iiosim_read_u64 (DAC, "sim_checksum") == hash,
-      "the DAC did not play the ADC's samples (%" G_GUINT64_FORMAT
-      " bytes played)",
-      played);
+  played = iiosim_check_dac_played (want,
+      bits == 16 ? iiosim_pattern_fnv ((guint64)n * spb)
+                 : pattern_fnv_l24 ((guint64)n * spb));
   GST_INFO ("RTP L%u: %" G_GUINT64_FORMAT " bytes sent, %" G_GUINT64_FORMAT
             " played, %u underrun warnings",
       bits, want, played, underruns);

@@ -648,3 +648,62 @@ iiosim_expect_permission_denied (
    * 13: another error than expected */
   fail_unless_equals_int (WEXITSTATUS (status), 0);
 }
+
+/* Waits up to @timeout for EOS of @pipe, where the DAC may run dry: the
+ * sink's underrun warnings are counted and returned, any other warning or
+ * error fails the test, naming @what. */
+guint
+iiosim_wait_eos_counting_underruns (
+    GstElement *pipe, GstClockTime timeout, const gchar *what)
+{
+  GstBus *bus = gst_element_get_bus (pipe);
+  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+  guint underruns = 0;
+
+  for (;;) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    GstMessage *msg =
+        gst_bus_timed_pop_filtered (bus, MAX (left, 0) * GST_USECOND,
+            GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    fail_unless (msg != NULL, "%s did not reach EOS", what);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      break;
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &err, &dbg);
+    else
+      gst_message_parse_warning (msg, &err, &dbg);
+    fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING &&
+            g_str_has_prefix (err->message, "Underrun"),
+        "%s: %s: %s (%s)", what, GST_MESSAGE_TYPE_NAME (msg), err->message,
+        dbg);
+    underruns++;
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return underruns;
+}
+
+guint64
+iiosim_check_dac_played (guint64 want, guint64 hash)
+{
+  static const guint8 zero = 0;
+  guint64 played = iiosim_read_u64 ("iio-sim-dac", "sim_bytes");
+
+  fail_unless (played >= want && played - want < 65536,
+      "the DAC played %" G_GUINT64_FORMAT " bytes for %" G_GUINT64_FORMAT,
+      played, want);
+  for (guint64 i = want; i < played; i++)
+    hash = iiosim_fnv1a (hash, &zero, 1);
+  fail_unless (iiosim_read_u64 ("iio-sim-dac", "sim_checksum") == hash,
+      "the DAC did not play the expected samples (%" G_GUINT64_FORMAT
+      " bytes played)",
+      played);
+  return played;
+}

@@ -118,6 +118,16 @@ guint64 iiosim_fnv1a (guint64 hash, const guint8 *data, gsize size);
  * scan index 0 and 1, 16 bits each: what the DAC sums when it plays them. */
 guint64 iiosim_pattern_fnv (guint64 n_samples);
 
+/* Waits up to @timeout for EOS of @pipe, where the DAC may run dry: the
+ * sink's underrun warnings are counted and returned, any other warning or
+ * error fails the test, naming @what. */
+guint iiosim_wait_eos_counting_underruns (
+    GstElement *pipe, GstClockTime timeout, const gchar *what);
+/* The DAC played @want bytes whose FNV-1a (from IIOSIM_FNV_OFFSET) is
+ * @hash, then at most the silence that completes its last block (under
+ * 64 KiB of zeros); fails the test otherwise. Returns the bytes played. */
+guint64 iiosim_check_dac_played (guint64 want, guint64 hash);
+
 /* A field of an element's "stats" structure, as a guint64 (from a guint64
  * or guint field; asserts it is there) or a string (g_free it). */
 guint64 iiosim_stat_u64 (GstElement *element, const gchar *field);
