@@ -49,7 +49,14 @@
  * kernel queue ran dry or the device stalled), the next buffer is DISCONT,
  * its offset skips the samples lost, a warning tells how many, and the
  * "samples-lost" and "overruns" statistics count them. A downstream that
- * stalls for less time than the queued blocks last loses nothing.
+ * stalls for less time than the queued blocks last loses nothing. Loss is
+ * judged on CLOCK_MONOTONIC, whatever the pipeline clock.
+ *
+ * The source provides a clock (#GstIioDmabufSrc:provide-clock): the
+ * device's sample count over its rate, so that a pipeline on it runs at
+ * the converter's pace. On another clock, the "drift-ppm" statistic says
+ * how fast the device runs against it, measured from 5 s of blocks on,
+ * and a warning says when that is past what a crystal drifts (1000 ppm).
  *
  * ## Example launch lines
  * |[
@@ -84,9 +91,12 @@ GST_DEBUG_CATEGORY (gst_iio_dmabuf_src_debug);
 #define GST_CAT_DEFAULT gst_iio_dmabuf_src_debug
 GST_DEBUG_CATEGORY (gst_iio_dmabuf_src_performance);
 
+#define DEFAULT_PROVIDE_CLOCK TRUE
+
 enum {
   PROP_CURRENT_IO_MODE = GST_IIO_PROP_LAST,
   PROP_STATS,
+  PROP_PROVIDE_CLOCK,
 };
 
 #define gst_iio_dmabuf_src_parent_class parent_class
@@ -99,6 +109,7 @@ static void gst_iio_dmabuf_src_set_property (
 static void gst_iio_dmabuf_src_get_property (
     GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
 static void gst_iio_dmabuf_src_finalize (GObject *object);
+static GstClock *gst_iio_dmabuf_src_provide_clock (GstElement *element);
 static GstStateChangeReturn gst_iio_dmabuf_src_change_state (
     GstElement *element, GstStateChange transition);
 static void gst_iio_dmabuf_src_close (GstIioDmabufSrc *src);
@@ -140,8 +151,17 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
           "buffers, bytes, copies (buffers the CPU copied), samples-lost, "
           "overruns (times samples were lost), blocks-failed, "
           "dmabufs-attached, io-mode, push-latency-p50-ns and "
-          "push-latency-p99-ns (block completed to buffer pushed)",
+          "push-latency-p99-ns (block completed to buffer pushed), "
+          "drift-ppm (the device's rate against the pipeline clock's, "
+          "positive: fast; 0 until measured over 5 s)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PROVIDE_CLOCK,
+      g_param_spec_boolean ("provide-clock", "Provide clock",
+          "Offer the device's clock (its sample count over its rate) to the "
+          "pipeline",
+          DEFAULT_PROVIDE_CLOCK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class, "IIO DMABUF source",
       "Source/Audio/Hardware",
@@ -151,6 +171,8 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_change_state);
+  element_class->provide_clock =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_provide_clock);
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_stop);
   basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_src_get_caps);
@@ -172,6 +194,9 @@ gst_iio_dmabuf_src_init (GstIioDmabufSrc *src)
   gst_iio_settings_init (&src->settings);
   gst_base_src_set_live (GST_BASE_SRC (src), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (src), GST_FORMAT_TIME);
+  gst_iio_clock_init (&src->clock, GST_OBJECT (src));
+  src->provide_clock = DEFAULT_PROVIDE_CLOCK;
+  GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
 }
 
 static void
@@ -180,6 +205,7 @@ gst_iio_dmabuf_src_finalize (GObject *object)
   GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (object);
 
   gst_iio_settings_clear (&src->settings);
+  gst_iio_clock_clear (&src->clock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -196,7 +222,8 @@ gst_iio_dmabuf_src_stats (GstIioDmabufSrc *src)
       "push-latency-p50-ns", G_TYPE_UINT64,
       gst_iio_latency_percentile (&src->push_latency, 50),
       "push-latency-p99-ns", G_TYPE_UINT64,
-      gst_iio_latency_percentile (&src->push_latency, 99), NULL);
+      gst_iio_latency_percentile (&src->push_latency, 99), "drift-ppm",
+      G_TYPE_DOUBLE, src->drift_ppm, NULL);
 }
 
 static void
@@ -207,8 +234,17 @@ gst_iio_dmabuf_src_set_property (
   gboolean known;
 
   GST_OBJECT_LOCK (src);
-  known = !gst_iio_settings_may_set (GST_ELEMENT (src), prop_id, pspec) ||
-      gst_iio_settings_set_property (&src->settings, prop_id, value);
+  if (prop_id == PROP_PROVIDE_CLOCK) {
+    src->provide_clock = g_value_get_boolean (value);
+    if (src->provide_clock)
+      GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
+    else
+      GST_OBJECT_FLAG_UNSET (src, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
+    known = TRUE;
+  } else {
+    known = !gst_iio_settings_may_set (GST_ELEMENT (src), prop_id, pspec) ||
+        gst_iio_settings_set_property (&src->settings, prop_id, value);
+  }
   GST_OBJECT_UNLOCK (src);
   if (!known)
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -227,6 +263,8 @@ gst_iio_dmabuf_src_get_property (
     g_value_set_enum (value, src->mode);
   } else if (prop_id == PROP_STATS) {
     g_value_take_boxed (value, gst_iio_dmabuf_src_stats (src));
+  } else if (prop_id == PROP_PROVIDE_CLOCK) {
+    g_value_set_boolean (value, src->provide_clock);
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -296,11 +334,35 @@ gst_iio_dmabuf_src_change_state (GstElement *element, GstStateChange transition)
       !gst_iio_dmabuf_src_open (src))
     return GST_STATE_CHANGE_FAILURE;
 
+  /* Like the audio sources: the pipeline may pick the device's clock from
+   * PAUSED on, and must pick another when the device stops. */
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && src->provide_clock)
+    gst_element_post_message (element,
+        gst_message_new_clock_provide (
+            GST_OBJECT_CAST (element), src->clock.clock, TRUE));
+
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY && src->provide_clock)
+    gst_element_post_message (element,
+        gst_message_new_clock_lost (
+            GST_OBJECT_CAST (element), src->clock.clock));
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)
     gst_iio_dmabuf_src_close (src);
   return ret;
+}
+
+static GstClock *
+gst_iio_dmabuf_src_provide_clock (GstElement *element)
+{
+  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (element);
+  GstClock *clock = NULL;
+
+  GST_OBJECT_LOCK (src);
+  if (src->provide_clock)
+    clock = gst_object_ref (src->clock.clock);
+  GST_OBJECT_UNLOCK (src);
+  return clock;
 }
 
 static gboolean
@@ -342,11 +404,14 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->rw_skip = 0;
   src->offset = 0;
   src->ts0 = GST_CLOCK_TIME_NONE;
+  src->mono0 = 0;
   src->discont = TRUE;
   src->n_blocks = gst_iio_blocks_queued (src->settings.n_buffers, 0, 0, 0);
   GST_OBJECT_LOCK (src);
   src->n_buffers_out = src->n_bytes_out = src->n_copies = 0;
   src->n_samples_lost = src->n_overruns = src->n_blocks_failed = 0;
+  src->drift_ppm = 0;
+  src->drift_warned = FALSE;
   gst_iio_latency_clear (&src->push_latency);
   GST_OBJECT_UNLOCK (src);
   src->done_ns = 0;

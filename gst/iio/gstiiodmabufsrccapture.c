@@ -212,11 +212,14 @@ gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
   return gst_iio_dmabuf_src_copy_out (src, block);
 }
 
-/* Stamps a completed block: PTS from the sample count, re-anchored to the
- * clock when the device fell behind (samples lost). When the block's fence
- * says when it completed, that moment is judged, not the moment create()
- * got to it: a deep queue lets downstream fall behind for a while without
- * the device losing anything. */
+/* Stamps a completed block: PTS from the sample count, re-anchored when
+ * the device fell behind its nominal clock (samples lost). Loss is judged
+ * on CLOCK_MONOTONIC, whatever clock the pipeline runs on (it may be the
+ * device's own, which cannot see it): when the block's fence says when it
+ * completed, that moment is judged, not the moment create() got to it, so
+ * a deep queue lets downstream fall behind for a while without the device
+ * losing anything. Then the device clock learns the new sample count, and
+ * the drift against the pipeline clock gets a point. */
 void
 gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
 {
@@ -224,58 +227,87 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   gint rate = (gint)src->rate;
   GstClockTime block =
       gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
+  guint64 mono = gst_iio_now_ns ();
+  guint64 done = src->done_ns && src->done_ns < mono ? src->done_ns : mono;
+  GstClockTime device, scatter;
+  gdouble ppm;
+
+  if (!src->mono0) {
+    /* (the first block pushed may not start at sample 0: rw) */
+    GstClockTime since0 = gst_util_uint64_scale_int (
+        src->offset + src->block_samples, GST_SECOND, rate);
+
+    src->mono0 = done > since0 ? done - since0 : 1;
+    gst_iio_clock_start (&src->clock, src->rate, src->n_blocks * block);
+  } else {
+    guint64 expect = src->mono0 +
+        gst_util_uint64_scale_int (
+            src->offset + src->block_samples, GST_SECOND, rate);
+    GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
+    guint64 lost = 0;
+
+    if (done > expect + slack) {
+      /* far behind the device's nominal clock: a stall */
+      lost = gst_util_uint64_scale_int (done - expect, rate, GST_SECOND);
+    } else if (src->idle_ns && done > expect) {
+      /* Behind it by less, and the kernel's queue was empty before this
+       * block: the converter ran on meanwhile. (A device ahead of its
+       * nominal rate, such as a test driver running freely, lost nothing
+       * by waiting.) */
+      lost = gst_util_uint64_scale_int (
+          MIN (src->idle_ns, done - expect), rate, GST_SECOND);
+    }
+    if (lost) {
+      src->offset += lost;
+      src->discont = TRUE;
+      GST_OBJECT_LOCK (src);
+      src->n_samples_lost += lost;
+      src->n_overruns++;
+      GST_OBJECT_UNLOCK (src);
+      GST_ELEMENT_WARNING (src, RESOURCE, READ,
+          ("The IIO device delivered %" G_GUINT64_FORMAT
+           " samples (%" GST_TIME_FORMAT
+           ") late: they are lost (the kernel queue ran "
+           "dry or the device stalled)",
+              lost, GST_TIME_ARGS (done - expect)),
+          ("raise n-buffers or samples-per-buffer, or make downstream "
+           "faster"));
+    }
+  }
+  gst_iio_clock_advance (&src->clock, src->offset + src->block_samples, done);
+  device = gst_util_uint64_scale_int (
+      src->offset + src->block_samples, GST_SECOND, rate);
 
   if (clock) {
     GstClockTime now = gst_clock_get_time (clock);
     GstClockTime base = gst_element_get_base_time (GST_ELEMENT (src));
-    GstClockTime running = now > base ? now - base : 0;
-    guint64 mono = gst_iio_now_ns ();
+    /* the pipeline clock when the block completed */
+    GstClockTime at_done = now - MIN (now, mono - done);
 
     gst_object_unref (clock);
-    if (src->done_ns && mono > src->done_ns) {
-      GstClockTime age = mono - src->done_ns;
-
-      running = running > age ? running - age : 0;
-    }
     if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
-      /* (the first block pushed may not start at sample 0: rw) */
-      GstClockTime since0 = gst_util_uint64_scale_int (
-          src->offset + src->block_samples, GST_SECOND, rate);
+      GstClockTime running = at_done > base ? at_done - base : 0;
 
-      src->ts0 = running > since0 ? running - since0 : 0;
-    } else {
-      GstClockTime expect = src->ts0 +
-          gst_util_uint64_scale_int (
-              src->offset + src->block_samples, GST_SECOND, rate);
-      GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
-      guint64 lost = 0;
-
-      if (running > expect + slack) {
-        /* far behind the device's nominal clock: a stall */
-        lost = gst_util_uint64_scale_int (running - expect, rate, GST_SECOND);
-      } else if (src->idle_ns && running > expect) {
-        /* Behind it by less, and the kernel's queue was empty before this
-         * block: the converter ran on meanwhile. (A device ahead of its
-         * nominal rate, such as a test driver running freely, lost
-         * nothing by waiting.) */
-        lost = gst_util_uint64_scale_int (
-            MIN (src->idle_ns, running - expect), rate, GST_SECOND);
-      }
-      if (lost) {
-        src->offset += lost;
-        src->discont = TRUE;
-        GST_OBJECT_LOCK (src);
-        src->n_samples_lost += lost;
-        src->n_overruns++;
-        GST_OBJECT_UNLOCK (src);
-        GST_ELEMENT_WARNING (src, RESOURCE, READ,
-            ("The IIO device delivered %" G_GUINT64_FORMAT
-             " samples (%" GST_TIME_FORMAT
-             ") late: they are lost (the kernel queue ran "
-             "dry or the device stalled)",
-                lost, GST_TIME_ARGS (running - expect)),
-            ("raise n-buffers or samples-per-buffer, or make downstream "
-             "faster"));
+      src->ts0 = running > device ? running - device : 0;
+    }
+    if (src->discont)
+      gst_iio_clock_drift_reset (&src->clock);
+    gst_iio_clock_drift_add (&src->clock, at_done, device);
+    if (gst_iio_clock_drift_ppm (&src->clock, &ppm, &scatter)) {
+      GST_OBJECT_LOCK (src);
+      src->drift_ppm = ppm;
+      GST_OBJECT_UNLOCK (src);
+      GST_LOG_OBJECT (src, "drift %.1f ppm, scatter %" GST_TIME_FORMAT, ppm,
+          GST_TIME_ARGS (scatter));
+      if (ABS (ppm) > GST_IIO_DRIFT_WARN_PPM &&
+          scatter < GST_IIO_DRIFT_STEADY && !src->drift_warned) {
+        src->drift_warned = TRUE;
+        GST_ELEMENT_WARNING (src, RESOURCE, SETTINGS,
+            ("The IIO device's clock is %.0f ppm off the pipeline's clock",
+                ppm),
+            ("sampling_frequency says %g Hz; measured over at least "
+             "%" GST_TIME_FORMAT "; is the device's rate what it says?",
+                src->rate, GST_TIME_ARGS (GST_IIO_DRIFT_MIN_SPAN)));
       }
     }
   } else if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {

@@ -6,6 +6,7 @@
 #ifndef __GST_IIO_DMABUF_SRC_PRIVATE_H__
 #define __GST_IIO_DMABUF_SRC_PRIVATE_H__
 
+#include "gstiioclock.h"
 #include "gstiiodmabufsrc.h"
 #include "gstiioqueue.h"
 
@@ -19,6 +20,8 @@ struct _GstIioDmabufSrc
   GstPushSrc parent;
 
   GstIioSettings settings; /* the object lock guards them */
+  gboolean provide_clock;  /* object lock */
+  GstIioClock clock;       /* the device's time, provided to the pipeline */
 
   /* READY and up */
   GstIioDevice *dev;
@@ -41,6 +44,8 @@ struct _GstIioDmabufSrc
   gboolean streaming; /* rw: the buffer is enabled */
   guint64 rw_skip;    /* rw: bytes still to drop at the start */
   GstClockTime ts0;
+  guint64 mono0; /* CLOCK_MONOTONIC of sample 0 by the nominal rate, 0:
+                  * unknown; where loss is judged */
   guint64 offset;
   gboolean discont;
   guint64 done_ns;      /* when the block being pushed completed, 0: unknown */
@@ -57,6 +62,8 @@ struct _GstIioDmabufSrc
   guint64 n_samples_lost;
   guint64 n_overruns; /* times samples were lost */
   guint64 n_blocks_failed;
+  gdouble drift_ppm; /* against the pipeline clock; 0 until measured */
+  gboolean drift_warned;
   GstIioLatency push_latency; /* block completion -> handed downstream */
 };
 

@@ -231,7 +231,31 @@ static ssize_t sim_attr_store(struct device *dev, struct device_attribute *attr,
 	return len;
 }
 
+static ssize_t sim_ppm_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct sim_state *st = iio_priv(dev_to_iio_dev(dev));
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(st->ppm));
+}
+
+static ssize_t sim_ppm_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t len)
+{
+	struct sim_state *st = iio_priv(dev_to_iio_dev(dev));
+	int val, ret;
+
+	ret = kstrtoint(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (val < -100000 || val > 100000)
+		return -EINVAL;
+	WRITE_ONCE(st->ppm, val);
+	return len;
+}
+
 static IIO_DEVICE_ATTR(sim_free_run, 0644, sim_attr_show, sim_attr_store, SIM_FREE_RUN);
+static IIO_DEVICE_ATTR(sim_ppm, 0644, sim_ppm_show, sim_ppm_store, 0);
 static IIO_DEVICE_ATTR(sim_stall, 0644, sim_attr_show, sim_attr_store, SIM_STALL);
 static IIO_DEVICE_ATTR(sim_fail_next, 0644, sim_attr_show, sim_attr_store, SIM_FAIL_NEXT);
 static IIO_DEVICE_ATTR(sim_reset, 0200, NULL, sim_attr_store, SIM_RESET);
@@ -248,6 +272,7 @@ static IIO_DEVICE_ATTR(sim_leak_next, 0644, sim_attr_show, sim_attr_store, SIM_L
 
 static struct attribute *sim_attrs[] = {
 	&iio_dev_attr_sim_free_run.dev_attr.attr,
+	&iio_dev_attr_sim_ppm.dev_attr.attr,
 	&iio_dev_attr_sim_stall.dev_attr.attr,
 	&iio_dev_attr_sim_fail_next.dev_attr.attr,
 	&iio_dev_attr_sim_reset.dev_attr.attr,

@@ -30,6 +30,9 @@
  *
  * Knobs, as IIO device attributes:
  *   sim_free_run    1: ignore sampling_frequency, complete blocks at once
+ *   sim_ppm         N: the paced sample clock runs N ppm fast (negative:
+ *                   slow) against the kernel's CLOCK_MONOTONIC, -100000
+ *                   to 100000 (a converter's crystal off its nominal)
  *   sim_stall       1: stop completing blocks (queued ones stay queued)
  *   sim_fail_next   N: the next N DMABUF blocks fail (fence error -EINTR,
  *                   as an aborted transfer; their samples are lost)
@@ -280,10 +283,15 @@ static bool sim_wait_until(struct sim_buffer *sb, ktime_t due, bool until_queued
 	}
 }
 
+/* When the sample clock reaches the samples since sb->base: at @rate, N ppm
+ * fast, a sample lasts 10^6 / (10^6 + N) of its nominal time. */
 static ktime_t sim_due(struct sim_buffer *sb, u32 rate)
 {
-	return ktime_add_ns(sb->base, mul_u64_u32_div(sb->samples_since_base,
-						      NSEC_PER_SEC, rate));
+	struct sim_state *st = sim_buffer_state(sb);
+	u64 ns = mul_u64_u32_div(sb->samples_since_base, NSEC_PER_SEC, rate);
+
+	ns = mul_u64_u32_div(ns, 1000000, 1000000 + READ_ONCE(st->ppm));
+	return ktime_add_ns(sb->base, ns);
 }
 
 /* Converts one block of the driver's own buffer, or (block NULL) one

@@ -61,6 +61,8 @@ struct sim_state {
 
 	/* Knobs and counters; written from sysfs, read by the thread. */
 	u32 rate;
+	/* The sample clock's error against the kernel's: +N runs N ppm fast */
+	s32 ppm;
 	/* The DAC's raw attribute per channel (scan index) */
 	s32 dac_raw[SIM_MAX_CHANNELS];
 	bool free_run;

@@ -1,0 +1,68 @@
+/* The device's time: a GstClock that runs at the converter's pace, and the
+ * converter's drift against another clock.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_IIO_CLOCK_H__
+#define __GST_IIO_CLOCK_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* Drift is reported once its points span this much of the other clock. */
+#define GST_IIO_DRIFT_MIN_SPAN (5 * GST_SECOND)
+/* A drift past this is no crystal's: the elements warn (the rate is
+ * likely not what the device says). */
+#define GST_IIO_DRIFT_WARN_PPM 1000
+/* ... when the fit's scatter is under this: a steady device. */
+#define GST_IIO_DRIFT_STEADY (5 * GST_MSECOND)
+
+typedef struct
+{
+  GstClock *clock; /* a GstAudioClock reading the device time */
+
+  GMutex lock; /* everything below */
+  gdouble rate;
+  guint64 samples;        /* the device's sample count at anchor_ns */
+  guint64 anchor_ns;      /* CLOCK_MONOTONIC; 0: no sample yet */
+  GstClockTime ahead_max; /* how far the time runs past the anchor */
+
+  /* least squares of device time over the other clock's, since the last
+   * reset: centred sums, in seconds */
+  guint64 n;
+  gdouble mean_x, mean_y, sxx, sxy, syy;
+  GstClockTime first_x, last_x;
+} GstIioClock;
+
+/* The clock of @owner's device, named after it. */
+void gst_iio_clock_init (GstIioClock *c, GstObject *owner);
+void gst_iio_clock_clear (GstIioClock *c);
+
+/* A new stream at @rate: the device time starts again from 0 (the GstClock
+ * stays monotonic), and runs at most @ahead_max past the last count while
+ * no new one comes (the samples queued ahead; then it stops, as a stalled
+ * device does). */
+void gst_iio_clock_start (GstIioClock *c, gdouble rate, GstClockTime ahead_max);
+/* The device had converted @samples (lost ones included) at @mono_ns
+ * (CLOCK_MONOTONIC; 0: now). */
+void gst_iio_clock_advance (GstIioClock *c, guint64 samples, guint64 mono_ns);
+
+/* One point of the drift fit: @device (the device time of a sample) was
+ * reached at @other on the other clock. A discontinuity resets the fit. */
+void gst_iio_clock_drift_add (
+    GstIioClock *c, GstClockTime other, GstClockTime device);
+void gst_iio_clock_drift_reset (GstIioClock *c);
+/* The device's drift against the other clock in ppm (positive: the device
+ * runs fast), once the points span GST_IIO_DRIFT_MIN_SPAN; else FALSE.
+ * @scatter (if not NULL): how far the points lie from the fitted line (root
+ * mean square): a clocked converter's blocks complete on a line, within
+ * the system's scheduling jitter; a device that completes blocks as they
+ * come (a test driver running freely) scatters, and its drift means
+ * nothing. */
+gboolean gst_iio_clock_drift_ppm (
+    GstIioClock *c, gdouble *ppm, GstClockTime *scatter);
+
+G_END_DECLS
+
+#endif
