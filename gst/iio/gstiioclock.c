@@ -45,6 +45,7 @@ gst_iio_clock_init (GstIioClock *c, GstObject *owner)
   gchar *name = g_strdup_printf ("%s-clock", GST_OBJECT_NAME (owner));
 
   g_mutex_init (&c->lock);
+  c->provide = TRUE;
   c->clock = gst_audio_clock_new (name, device_time, c, NULL);
   g_free (name);
   gst_iio_clock_drift_reset (c);
@@ -57,6 +58,51 @@ gst_iio_clock_clear (GstIioClock *c)
   gst_audio_clock_invalidate (GST_AUDIO_CLOCK (c->clock));
   gst_clear_object (&c->clock);
   g_mutex_clear (&c->lock);
+}
+
+void
+gst_iio_clock_set_provide (
+    GstIioClock *c, GstElement *element, gboolean provide)
+{
+  g_mutex_lock (&c->lock);
+  c->provide = provide;
+  g_mutex_unlock (&c->lock);
+  if (provide)
+    GST_OBJECT_FLAG_SET (element, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
+  else
+    GST_OBJECT_FLAG_UNSET (element, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
+}
+
+gboolean
+gst_iio_clock_get_provide (GstIioClock *c)
+{
+  gboolean provide;
+
+  g_mutex_lock (&c->lock);
+  provide = c->provide;
+  g_mutex_unlock (&c->lock);
+  return provide;
+}
+
+GstClock *
+gst_iio_clock_provided (GstIioClock *c)
+{
+  return gst_iio_clock_get_provide (c) ? gst_object_ref (c->clock) : NULL;
+}
+
+void
+gst_iio_clock_state_changed (
+    GstIioClock *c, GstElement *element, GstStateChange transition)
+{
+  if (!gst_iio_clock_get_provide (c))
+    return;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    gst_element_post_message (element,
+        gst_message_new_clock_provide (
+            GST_OBJECT_CAST (element), c->clock, TRUE));
+  else if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_element_post_message (element,
+        gst_message_new_clock_lost (GST_OBJECT_CAST (element), c->clock));
 }
 
 void

@@ -22,7 +22,8 @@ typedef struct
 {
   GstClock *clock; /* a GstAudioClock reading the device time */
 
-  GMutex lock; /* everything below */
+  GMutex lock;      /* everything below */
+  gboolean provide; /* the element offers the clock (provide-clock) */
   gdouble rate;
   guint64 samples;        /* the device's sample count at anchor_ns */
   guint64 anchor_ns;      /* CLOCK_MONOTONIC; 0: no sample yet */
@@ -38,6 +39,21 @@ typedef struct
 /* The clock of @owner's device, named after it. */
 void gst_iio_clock_init (GstIioClock *c, GstObject *owner);
 void gst_iio_clock_clear (GstIioClock *c);
+
+/* The provide-clock property of @element, which owns @c: the element's
+ * GST_ELEMENT_FLAG_PROVIDE_CLOCK follows it. */
+void gst_iio_clock_set_provide (
+    GstIioClock *c, GstElement *element, gboolean provide);
+gboolean gst_iio_clock_get_provide (GstIioClock *c);
+/* For GstElementClass.provide_clock: the clock (a ref), or NULL when the
+ * element does not offer it. */
+GstClock *gst_iio_clock_provided (GstIioClock *c);
+/* After @element's state change @transition: the messages with which the
+ * audio elements announce their clock (clock-provide at READY_TO_PAUSED)
+ * and take it back (clock-lost at PAUSED_TO_READY: the pipeline picks
+ * another). */
+void gst_iio_clock_state_changed (
+    GstIioClock *c, GstElement *element, GstStateChange transition);
 
 /* A new stream at @rate: the device time starts again from 0 (the GstClock
  * stays monotonic), and runs at most @ahead_max past the last count while

@@ -195,8 +195,8 @@ gst_iio_dmabuf_src_init (GstIioDmabufSrc *src)
   gst_base_src_set_live (GST_BASE_SRC (src), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (src), GST_FORMAT_TIME);
   gst_iio_clock_init (&src->clock, GST_OBJECT (src));
-  src->provide_clock = DEFAULT_PROVIDE_CLOCK;
-  GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
+  gst_iio_clock_set_provide (
+      &src->clock, GST_ELEMENT (src), DEFAULT_PROVIDE_CLOCK);
 }
 
 static void
@@ -235,11 +235,8 @@ gst_iio_dmabuf_src_set_property (
 
   GST_OBJECT_LOCK (src);
   if (prop_id == PROP_PROVIDE_CLOCK) {
-    src->provide_clock = g_value_get_boolean (value);
-    if (src->provide_clock)
-      GST_OBJECT_FLAG_SET (src, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
-    else
-      GST_OBJECT_FLAG_UNSET (src, GST_ELEMENT_FLAG_PROVIDE_CLOCK);
+    gst_iio_clock_set_provide (
+        &src->clock, GST_ELEMENT (src), g_value_get_boolean (value));
     known = TRUE;
   } else {
     known = !gst_iio_settings_may_set (GST_ELEMENT (src), prop_id, pspec) ||
@@ -264,7 +261,7 @@ gst_iio_dmabuf_src_get_property (
   } else if (prop_id == PROP_STATS) {
     g_value_take_boxed (value, gst_iio_dmabuf_src_stats (src));
   } else if (prop_id == PROP_PROVIDE_CLOCK) {
-    g_value_set_boolean (value, src->provide_clock);
+    g_value_set_boolean (value, gst_iio_clock_get_provide (&src->clock));
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -334,19 +331,11 @@ gst_iio_dmabuf_src_change_state (GstElement *element, GstStateChange transition)
       !gst_iio_dmabuf_src_open (src))
     return GST_STATE_CHANGE_FAILURE;
 
-  /* Like the audio sources: the pipeline may pick the device's clock from
-   * PAUSED on, and must pick another when the device stops. */
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && src->provide_clock)
-    gst_element_post_message (element,
-        gst_message_new_clock_provide (
-            GST_OBJECT_CAST (element), src->clock.clock, TRUE));
-
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY && src->provide_clock)
-    gst_element_post_message (element,
-        gst_message_new_clock_lost (
-            GST_OBJECT_CAST (element), src->clock.clock));
+  /* like the audio sources: the pipeline may pick the device's clock from
+   * PAUSED on, and picks another when the device stops */
+  gst_iio_clock_state_changed (&src->clock, element, transition);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)
     gst_iio_dmabuf_src_close (src);
   return ret;
@@ -355,14 +344,7 @@ gst_iio_dmabuf_src_change_state (GstElement *element, GstStateChange transition)
 static GstClock *
 gst_iio_dmabuf_src_provide_clock (GstElement *element)
 {
-  GstIioDmabufSrc *src = GST_IIO_DMABUF_SRC (element);
-  GstClock *clock = NULL;
-
-  GST_OBJECT_LOCK (src);
-  if (src->provide_clock)
-    clock = gst_object_ref (src->clock.clock);
-  GST_OBJECT_UNLOCK (src);
-  return clock;
+  return gst_iio_clock_provided (&GST_IIO_DMABUF_SRC (element)->clock);
 }
 
 static gboolean

@@ -20,7 +20,6 @@ struct _GstIioDmabufSrc
   GstPushSrc parent;
 
   GstIioSettings settings; /* the object lock guards them */
-  gboolean provide_clock;  /* object lock */
   GstIioClock clock;       /* the device's time, provided to the pipeline */
 
   /* READY and up */
