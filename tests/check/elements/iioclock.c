@@ -143,19 +143,6 @@ seen_free (Seen *s)
   g_free (s);
 }
 
-static gdouble
-stat_double (GstElement *src, const gchar *field)
-{
-  GstStructure *st = NULL;
-  gdouble v = G_MAXDOUBLE;
-
-  g_object_get (src, "stats", &st, NULL);
-  fail_unless (st != NULL && gst_structure_get_double (st, field, &v),
-      "no %s in stats", field);
-  gst_structure_free (st);
-  return v;
-}
-
 /* The source offers its clock, and a pipeline of it takes it; with
  * provide-clock=false, the pipeline takes the system clock. */
 GST_START_TEST (test_clock_provided)
@@ -218,7 +205,7 @@ GST_START_TEST (test_device_clock_paces_pipeline)
   clock_ppm = slope_ppm (s->mono, s->running, 0);
   /* running time over PTS: 0 ppm when the PTS follow the clock */
   late_ppm = slope_ppm (s->pts, s->running, SETTLED);
-  drift = stat_double (src, "drift-ppm");
+  drift = iiosim_stat_double (src, "drift-ppm");
   GST_INFO ("device clock: %.1f ppm against CLOCK_MONOTONIC, running time "
             "over PTS %.1f ppm, drift-ppm %.1f",
       clock_ppm, late_ppm, drift);
@@ -247,7 +234,7 @@ GST_START_TEST (test_drift_against_system_clock)
   fail_unless (s->mono->len >= 290, "%u buffers", s->mono->len);
   fail_unless_equals_int (s->bad_pts, 0);
   late_ppm = slope_ppm (s->pts, s->running, SETTLED);
-  drift = stat_double (src, "drift-ppm");
+  drift = iiosim_stat_double (src, "drift-ppm");
   GST_INFO ("system clock: drift-ppm %.1f, running time over PTS %.1f ppm",
       drift, late_ppm);
   fail_unless (

@@ -570,11 +570,20 @@ iiosim_pattern_fnv (guint64 n_samples)
   guint8 scan[4];
 
   for (guint64 s = 0; s < n_samples; s++) {
-    GST_WRITE_UINT16_LE (scan, (guint16)s);
-    GST_WRITE_UINT16_LE (scan + 2, (guint16)(s + IIOSIM_CHANNEL_STEP));
+    iiosim_pattern_fill (scan, s, 1);
     hash = iiosim_fnv1a (hash, scan, sizeof (scan));
   }
   return hash;
+}
+
+void
+iiosim_pattern_fill (guint8 *data, guint64 first, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    GST_WRITE_UINT16_LE (data + 4 * i, (guint16)(first + i));
+    GST_WRITE_UINT16_LE (
+        data + 4 * i + 2, (guint16)(first + i + IIOSIM_CHANNEL_STEP));
+  }
 }
 
 guint64
@@ -592,6 +601,19 @@ iiosim_stat_u64 (GstElement *element, const gchar *field)
         gst_structure_get_uint (s, field, &u), "no %s in stats", field);
     v = u;
   }
+  gst_structure_free (s);
+  return v;
+}
+
+gdouble
+iiosim_stat_double (GstElement *element, const gchar *field)
+{
+  GstStructure *s = NULL;
+  gdouble v = G_MAXDOUBLE;
+
+  g_object_get (element, "stats", &s, NULL);
+  fail_unless (s != NULL && gst_structure_get_double (s, field, &v),
+      "no %s in stats", field);
   gst_structure_free (s);
   return v;
 }

@@ -117,6 +117,9 @@ guint64 iiosim_fnv1a (guint64 hash, const guint8 *data, gsize size);
 /* The FNV-1a of @n_samples samples of the ADC pattern on the channels of
  * scan index 0 and 1, 16 bits each: what the DAC sums when it plays them. */
 guint64 iiosim_pattern_fnv (guint64 n_samples);
+/* Writes @n scans of that pattern (channels 0 and 1, 16 bits each) from
+ * sample @first into @data (4 * @n bytes): what the ADC fills a buffer with. */
+void iiosim_pattern_fill (guint8 *data, guint64 first, guint n);
 
 /* Waits up to @timeout for EOS of @pipe, where the DAC may run dry: the
  * sink's underrun warnings are counted and returned, any other warning or
@@ -132,6 +135,8 @@ guint64 iiosim_check_dac_played (guint64 want, guint64 hash);
  * or guint field; asserts it is there) or a string (g_free it). */
 guint64 iiosim_stat_u64 (GstElement *element, const gchar *field);
 gchar *iiosim_stat_string (GstElement *element, const gchar *field);
+/* A gdouble field of an element's "stats" (asserts it is there). */
+gdouble iiosim_stat_double (GstElement *element, const gchar *field);
 
 G_END_DECLS
 
