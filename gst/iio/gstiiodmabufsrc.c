@@ -214,13 +214,13 @@ gst_iio_dmabuf_src_stats (GstIioDmabufSrc *src)
 {
   return gst_structure_new ("stats", "buffers", G_TYPE_UINT64,
       src->n_buffers_out, "bytes", G_TYPE_UINT64, src->n_bytes_out, "copies",
-      G_TYPE_UINT64, src->n_copies, "samples-lost", G_TYPE_UINT64,
-      src->n_samples_lost, "overruns", G_TYPE_UINT64, src->n_overruns,
-      "blocks-failed", G_TYPE_UINT64, src->n_blocks_failed, "dmabufs-attached",
-      G_TYPE_UINT, src->queue ? gst_iio_queue_n_attached (src->queue) : 0,
-      "io-mode", G_TYPE_STRING, gst_iio_io_mode_nick (src->mode),
-      "push-latency-p50-ns", G_TYPE_UINT64,
-      gst_iio_latency_percentile (&src->push_latency, 50),
+      G_TYPE_UINT64, src->n_copies, "maps", G_TYPE_UINT64, src->n_maps,
+      "samples-lost", G_TYPE_UINT64, src->n_samples_lost, "overruns",
+      G_TYPE_UINT64, src->n_overruns, "blocks-failed", G_TYPE_UINT64,
+      src->n_blocks_failed, "dmabufs-attached", G_TYPE_UINT,
+      src->queue ? gst_iio_queue_n_attached (src->queue) : 0, "io-mode",
+      G_TYPE_STRING, gst_iio_io_mode_nick (src->mode), "push-latency-p50-ns",
+      G_TYPE_UINT64, gst_iio_latency_percentile (&src->push_latency, 50),
       "push-latency-p99-ns", G_TYPE_UINT64,
       gst_iio_latency_percentile (&src->push_latency, 99), "drift-ppm",
       G_TYPE_DOUBLE, src->drift_ppm, NULL);
@@ -319,6 +319,7 @@ gst_iio_dmabuf_src_close (GstIioDmabufSrc *src)
   g_clear_pointer (&src->buf, gst_iio_buffer_close);
   g_clear_pointer (&src->dev, gst_iio_device_free);
   gst_iio_dmabuf_probe_clear (&src->dmabuf);
+  gst_iio_timestamps_clear (&src->timestamps);
 }
 
 static GstStateChangeReturn
@@ -381,6 +382,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->rate = gst_iio_device_get_sampling_frequency (src->dev);
   src->scan_bytes = gst_iio_device_get_scan_size (src->dev);
   src->length_align = gst_iio_device_get_length_align (src->dev);
+  gst_iio_timestamps_setup (&src->timestamps, src->dev);
   src->mode = GST_IIO_IO_MODE_AUTO;
   src->streaming = FALSE;
   src->rw_skip = 0;
@@ -390,7 +392,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->discont = TRUE;
   src->n_blocks = gst_iio_blocks_queued (src->settings.n_buffers, 0, 0, 0);
   GST_OBJECT_LOCK (src);
-  src->n_buffers_out = src->n_bytes_out = src->n_copies = 0;
+  src->n_buffers_out = src->n_bytes_out = src->n_copies = src->n_maps = 0;
   src->n_samples_lost = src->n_overruns = src->n_blocks_failed = 0;
   src->drift_ppm = 0;
   src->drift_warned = FALSE;
@@ -700,14 +702,16 @@ gst_iio_dmabuf_src_create (GstPushSrc *psrc, GstBuffer **outbuf)
   GstFlowReturn ret;
 
   *outbuf = NULL;
-  if (src->mode == GST_IIO_IO_MODE_RW)
-    ret = gst_iio_dmabuf_src_create_rw (src, outbuf);
-  else
-    ret = gst_iio_dmabuf_src_create_dmabuf (src, outbuf);
-  if (ret != GST_FLOW_OK)
-    return ret;
-
-  gst_iio_dmabuf_src_timestamp (src, *outbuf);
+  do {
+    /* (a buffer the timestamps say holds no new samples goes back) */
+    gst_clear_buffer (outbuf);
+    if (src->mode == GST_IIO_IO_MODE_RW)
+      ret = gst_iio_dmabuf_src_create_rw (src, outbuf);
+    else
+      ret = gst_iio_dmabuf_src_create_dmabuf (src, outbuf);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  } while (!gst_iio_dmabuf_src_timestamp (src, *outbuf));
   GST_OBJECT_LOCK (src);
   src->n_buffers_out++;
   src->n_bytes_out += src->block_bytes;

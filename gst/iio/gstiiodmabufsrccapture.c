@@ -212,15 +212,83 @@ gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
   return gst_iio_dmabuf_src_copy_out (src, block);
 }
 
-/* Stamps a completed block: PTS from the sample count, re-anchored when
- * the device fell behind its nominal clock (samples lost). Loss is judged
- * on CLOCK_MONOTONIC, whatever clock the pipeline runs on (it may be the
- * device's own, which cannot see it): when the block's fence says when it
- * completed, that moment is judged, not the moment create() got to it, so
- * a deep queue lets downstream fall behind for a while without the device
+/* Samples lost before @buffer by the device's timestamps, attached to it
+ * as its reference timestamp; -1 when they say nothing (no timestamp
+ * channel, or one that cannot be read: then the fences judge); -2 when
+ * the buffer holds no new scan (its timestamp is older than the last). */
+static gint64
+gst_iio_dmabuf_src_timestamps_lost (GstIioDmabufSrc *src, GstBuffer *buffer)
+{
+  GError *err = NULL;
+  gboolean mapped, stale;
+  guint64 lost;
+  gint64 ts;
+
+  if (!src->timestamps.enabled)
+    return -1;
+  if (!gst_iio_timestamp_read (&src->timestamps, buffer, &ts, &mapped, &err)) {
+    GST_ELEMENT_WARNING (src, RESOURCE, READ,
+        ("Cannot read the IIO device's timestamps: buffers go on without "
+         "them"),
+        ("%s", err->message));
+    g_error_free (err);
+    src->timestamps.enabled = FALSE;
+    return -1;
+  }
+  if (mapped) {
+    GST_OBJECT_LOCK (src);
+    src->n_maps++;
+    GST_OBJECT_UNLOCK (src);
+  }
+  lost = gst_iio_timestamps_lost (
+      &src->timestamps, ts, src->offset, src->rate, &stale);
+  if (stale)
+    return -2;
+  gst_iio_timestamps_attach (&src->timestamps, buffer, ts,
+      gst_util_uint64_scale_int (
+          src->block_samples, GST_SECOND, (gint)src->rate));
+  return (gint64)lost;
+}
+
+/* Samples lost before the block that completed at @done (CLOCK_MONOTONIC)
+ * by its fence: when the device fell behind its nominal clock. */
+static guint64
+gst_iio_dmabuf_src_fence_lost (GstIioDmabufSrc *src, guint64 done)
+{
+  gint rate = (gint)src->rate;
+  GstClockTime block =
+      gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
+  guint64 expect = src->mono0 +
+      gst_util_uint64_scale_int (
+          src->offset + src->block_samples, GST_SECOND, rate);
+  GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
+
+  if (done > expect + slack) {
+    /* far behind the device's nominal clock: a stall */
+    return gst_util_uint64_scale_int (done - expect, rate, GST_SECOND);
+  }
+  if (src->idle_ns && done > expect) {
+    /* Behind it by less, and the kernel's queue was empty before this
+     * block: the converter ran on meanwhile. (A device ahead of its
+     * nominal rate, such as a test driver running freely, lost nothing by
+     * waiting.) */
+    return gst_util_uint64_scale_int (
+        MIN (src->idle_ns, done - expect), rate, GST_SECOND);
+  }
+  return 0;
+}
+
+/* Stamps a completed block: PTS from the sample count, which skips the
+ * samples the device lost. Those are told by the device's timestamps when
+ * the scan has them (exact: the time between two first scans against
+ * their sample count), else by the fences: a block that completed later
+ * than the nominal clock says is judged on CLOCK_MONOTONIC, whatever clock
+ * the pipeline runs on (it may be the device's own, which cannot see a
+ * loss); judging the moment the fence signalled, not the moment create()
+ * got to it, lets downstream fall behind for a while without the device
  * losing anything. Then the device clock learns the new sample count, and
  * the drift against the pipeline clock gets a point. */
-void
+gboolean
 gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
 {
   GstClock *clock = gst_element_get_clock (GST_ELEMENT (src));
@@ -229,8 +297,28 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
       gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
   guint64 mono = gst_iio_now_ns ();
   guint64 done = src->done_ns && src->done_ns < mono ? src->done_ns : mono;
+  gint64 by_timestamps = gst_iio_dmabuf_src_timestamps_lost (src, buffer);
   GstClockTime device, scatter;
   gdouble ppm;
+
+  if (by_timestamps == -2) {
+    /* (industrialio-buffer-dmaengine completes a failed transfer like a
+     * good one: docs/kernel-notes.md) */
+    GST_OBJECT_LOCK (src);
+    src->n_blocks_failed++;
+    GST_OBJECT_UNLOCK (src);
+    GST_ELEMENT_WARNING (src, RESOURCE, READ,
+        ("An IIO transfer brought no new samples: its block is dropped"),
+        ("the timestamp of its first scan is older than the last block's "
+         "on the %s clock: the transfer failed without an error",
+            gst_structure_get_string (
+                gst_caps_get_structure (src->timestamps.reference, 0),
+                "clock")));
+    gst_object_replace ((GstObject **)&clock, NULL);
+    src->offset += src->block_samples;
+    src->discont = TRUE;
+    return FALSE;
+  }
 
   if (!src->mono0) {
     /* (the first block pushed may not start at sample 0: rw) */
@@ -240,23 +328,10 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
     src->mono0 = done > since0 ? done - since0 : 1;
     gst_iio_clock_start (&src->clock, src->rate, src->n_blocks * block);
   } else {
-    guint64 expect = src->mono0 +
-        gst_util_uint64_scale_int (
-            src->offset + src->block_samples, GST_SECOND, rate);
-    GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
-    guint64 lost = 0;
+    guint64 lost = by_timestamps >= 0
+        ? (guint64)by_timestamps
+        : gst_iio_dmabuf_src_fence_lost (src, done);
 
-    if (done > expect + slack) {
-      /* far behind the device's nominal clock: a stall */
-      lost = gst_util_uint64_scale_int (done - expect, rate, GST_SECOND);
-    } else if (src->idle_ns && done > expect) {
-      /* Behind it by less, and the kernel's queue was empty before this
-       * block: the converter ran on meanwhile. (A device ahead of its
-       * nominal rate, such as a test driver running freely, lost nothing
-       * by waiting.) */
-      lost = gst_util_uint64_scale_int (
-          MIN (src->idle_ns, done - expect), rate, GST_SECOND);
-    }
     if (lost) {
       src->offset += lost;
       src->discont = TRUE;
@@ -265,13 +340,16 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
       src->n_overruns++;
       GST_OBJECT_UNLOCK (src);
       GST_ELEMENT_WARNING (src, RESOURCE, READ,
-          ("The IIO device delivered %" G_GUINT64_FORMAT
+          ("The IIO device lost %" G_GUINT64_FORMAT
            " samples (%" GST_TIME_FORMAT
-           ") late: they are lost (the kernel queue ran "
-           "dry or the device stalled)",
-              lost, GST_TIME_ARGS (done - expect)),
-          ("raise n-buffers or samples-per-buffer, or make downstream "
-           "faster"));
+           "): the kernel queue ran dry or the device stalled",
+              lost,
+              GST_TIME_ARGS (
+                  gst_util_uint64_scale_int (lost, GST_SECOND, rate))),
+          ("told by %s; raise n-buffers or samples-per-buffer, or make "
+           "downstream faster",
+              by_timestamps >= 0 ? "the device's timestamps"
+                                 : "the fences' completion times"));
     }
   }
   gst_iio_clock_advance (&src->clock, src->offset + src->block_samples, done);
@@ -323,6 +401,7 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   } else {
     GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_DISCONT);
   }
+  return TRUE;
 }
 
 /* The device was removed (or someone else disabled its buffer). Takes

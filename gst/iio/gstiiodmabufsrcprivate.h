@@ -9,6 +9,7 @@
 #include "gstiioclock.h"
 #include "gstiiodmabufsrc.h"
 #include "gstiioqueue.h"
+#include "gstiiotimestamp.h"
 
 G_BEGIN_DECLS
 
@@ -25,8 +26,9 @@ struct _GstIioDmabufSrc
   /* READY and up */
   GstIioDevice *dev;
   GstIioBuffer *buf;
-  GstIioQueue *queue;       /* the pointer: object lock (stats read it) */
-  GstIioDmabufProbe dmabuf; /* found at start: DMABUF, and its allocator */
+  GstIioQueue *queue;          /* the pointer: object lock (stats read it) */
+  GstIioDmabufProbe dmabuf;    /* found at start: DMABUF, and its allocator */
+  GstIioTimestamps timestamps; /* the scan's timestamp channel, at start */
 
   /* negotiated */
   gdouble rate;
@@ -58,6 +60,7 @@ struct _GstIioDmabufSrc
   guint64 n_buffers_out;
   guint64 n_bytes_out;
   guint64 n_copies;
+  guint64 n_maps; /* CPU reads of a dma-buf (its first scan's timestamp) */
   guint64 n_samples_lost;
   guint64 n_overruns; /* times samples were lost */
   guint64 n_blocks_failed;
@@ -72,7 +75,10 @@ GstFlowReturn gst_iio_dmabuf_src_create_dmabuf (
     GstIioDmabufSrc *src, GstBuffer **out);
 GstFlowReturn gst_iio_dmabuf_src_create_rw (
     GstIioDmabufSrc *src, GstBuffer **out);
-void gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer);
+/* Stamps @buffer (PTS, offsets, DISCONT, the device's timestamp); FALSE
+ * when it holds no new samples (a failed transfer its timestamp tells):
+ * drop it, its samples are skipped. */
+gboolean gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer);
 
 /* io-mode=rw: the kernel splits its buffer into two fileio blocks, and
  * read() sees a block's samples once it is full. Each holds half the

@@ -331,4 +331,9 @@ void sim_init_channels(struct sim_state *st)
 		ch->scan_type.shift = st->layout.bits - st->layout.realbits;
 		ch->scan_type.endianness = IIO_LE;
 	}
+	if (st->layout.timestamp) {
+		struct iio_chan_spec ts = IIO_CHAN_SOFT_TIMESTAMP(st->layout.channels);
+
+		st->channels[st->layout.channels] = ts;
+	}
 }

@@ -12,9 +12,20 @@
  * ADC pattern: the value of channel c (its scan index) in sample s (counted
  * from 0 at each buffer enable) is (s + c * 0x1000) truncated to the storage
  * bits, little endian. A consumer can check every sample for loss,
- * duplication, reordering and interleaving. Samples the ADC takes while no
- * block is queued are lost, as on real hardware: the index moves on and
- * sim_samples_lost counts them.
+ * duplication, reordering and interleaving. The ADC's sample clock runs on
+ * from the enable, whether blocks are queued or not: sample s is taken at
+ * s / rate after the first (sim_ppm off). Samples it takes while no block
+ * is queued, or while the "DMA" lags it by more than 100 ms (sim_stall, a
+ * guest too slow for the rate), are lost, as on real hardware: the index
+ * moves on and sim_samples_lost counts them. A failed block's samples go
+ * with it (sim_failed counts the block).
+ *
+ * Timestamp channel (module parameter adc_timestamp=1): the ADC has
+ * in_timestamp (s64, scan index after the voltages, IIO's layout: aligned
+ * to 8 bytes, the scan padded to 8), holding the time its scan was taken
+ * on the clock current_timestamp_clock selects: exact to the ns along the
+ * sample clock, so the jump after lost samples is their time. With
+ * sim_free_run the times are the clock's at the rate, ahead of the wall.
  *
  * DAC accounting: every byte of every block it consumes is folded into a
  * running FNV-1a 64 checksum (sim_checksum) and counted (sim_bytes,
@@ -102,6 +113,9 @@ MODULE_PARM_DESC(adc_bits, "ADC storage bits per sample (16 or 32)");
 static unsigned int adc_realbits;
 module_param(adc_realbits, uint, 0444);
 MODULE_PARM_DESC(adc_realbits, "ADC real bits per sample (0: storage bits)");
+static bool adc_timestamp;
+module_param(adc_timestamp, bool, 0444);
+MODULE_PARM_DESC(adc_timestamp, "ADC timestamp channel (in_timestamp)");
 static unsigned int dac_channels = 2;
 module_param(dac_channels, uint, 0444);
 MODULE_PARM_DESC(dac_channels, "DAC channel count (1..8)");
@@ -163,7 +177,26 @@ unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx)
 	return n;
 }
 
-/* Position in the ADC pattern: sample, enabled channel, byte of the value. */
+static bool sim_timestamp_enabled(struct sim_state *st)
+{
+	const unsigned long *mask = st->buf->indio_dev->active_scan_mask;
+
+	return st->layout.timestamp && mask && test_bit(st->layout.channels, mask);
+}
+
+size_t sim_scan_bytes(struct sim_state *st)
+{
+	unsigned int idx[SIM_MAX_CHANNELS];
+	size_t bytes = sim_enabled_channels(st, idx) * (st->layout.bits / 8);
+
+	if (!sim_timestamp_enabled(st))
+		return bytes;
+	/* the timestamp aligned to its 8 bytes, the scan to its largest */
+	return ALIGN(bytes, 8) + 8;
+}
+
+/* Position in the ADC pattern: sample, enabled channel, byte of the value;
+ * with the timestamp channel, byte of the scan (pos) and the times. */
 struct sim_cursor {
 	u64 sample;
 	unsigned int chan;
@@ -171,6 +204,13 @@ struct sim_cursor {
 	unsigned int nen;
 	unsigned int bytes;
 	unsigned int idx[SIM_MAX_CHANNELS];
+	bool timestamp;
+	unsigned int pos;
+	unsigned int scan_bytes;
+	s64 t0;		/* the time of sample0, on the timestamp's clock */
+	u64 sample0;
+	u32 rate;
+	s32 ppm;
 };
 
 static u32 sim_cursor_value(const struct sim_cursor *cur)
@@ -210,6 +250,62 @@ static void sim_fill_chunk(struct sim_cursor *cur, u8 *p, size_t len)
 	}
 }
 
+/* Nanoseconds the sample clock takes for @n samples: at @rate, N ppm fast,
+ * a sample lasts 10^6 / (10^6 + N) of its nominal time. */
+static u64 sim_clock_ns(u64 n, u32 rate, s32 ppm)
+{
+	u64 ns = mul_u64_u32_div(n, NSEC_PER_SEC, rate);
+
+	return mul_u64_u32_div(ns, 1000000, 1000000 + ppm);
+}
+
+/* Samples the clock takes in @ns: the inverse of sim_clock_ns(). */
+static u64 sim_clock_samples(u64 ns, u32 rate, s32 ppm)
+{
+	u64 n = mul_u64_u32_div(ns, 1000000 + ppm, 1000000);
+
+	return mul_u64_u32_div(n, rate, NSEC_PER_SEC);
+}
+
+/* One scan with the timestamp: the enabled channels' values, the time the
+ * scan was taken, zero padding. */
+static void sim_build_scan(const struct sim_cursor *cur, u8 *scan)
+{
+	s64 t = cur->t0 + (s64)sim_clock_ns(cur->sample - cur->sample0,
+					      cur->rate, cur->ppm);
+	unsigned int j;
+
+	memset(scan, 0, cur->scan_bytes);
+	for (j = 0; j < cur->nen; j++) {
+		u32 v = (u32)(cur->sample + (u64)cur->idx[j] * SIM_CHANNEL_STEP);
+
+		if (cur->bytes == 2)
+			put_unaligned_le16((u16)v, scan + j * 2);
+		else
+			put_unaligned_le32(v, scan + j * 4);
+	}
+	put_unaligned_le64((u64)t, scan + cur->scan_bytes - 8);
+}
+
+static void sim_fill_scans(struct sim_cursor *cur, u8 *p, size_t len)
+{
+	u8 scan[SIM_MAX_SCAN_BYTES];
+	size_t n;
+
+	while (len) {
+		n = min_t(size_t, len, cur->scan_bytes - cur->pos);
+		sim_build_scan(cur, scan);
+		memcpy(p, scan + cur->pos, n);
+		p += n;
+		len -= n;
+		cur->pos += n;
+		if (cur->pos == cur->scan_bytes) {
+			cur->pos = 0;
+			cur->sample++;
+		}
+	}
+}
+
 static u64 sim_fnv1a(u64 hash, const u8 *p, size_t len)
 {
 	while (len--) {
@@ -221,6 +317,14 @@ static u64 sim_fnv1a(u64 hash, const u8 *p, size_t len)
 
 /* Fills (ADC) or checksums (DAC) the first len bytes of a block, or of a
  * DMA controller's transfer. */
+static void sim_fill(struct sim_cursor *cur, u8 *p, size_t len)
+{
+	if (cur->timestamp)
+		sim_fill_scans(cur, p, len);
+	else
+		sim_fill_chunk(cur, p, len);
+}
+
 static u64 sim_transfer(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 			const struct sim_dmac_xfer *x, size_t len,
 			struct sim_cursor *cur, u64 hash)
@@ -236,7 +340,7 @@ static u64 sim_transfer(struct sim_buffer *sb, struct iio_dma_buffer_block *bloc
 			if (output)
 				hash = sim_fnv1a(hash, x->segs[i].addr, n);
 			else
-				sim_fill_chunk(cur, x->segs[i].addr, n);
+				sim_fill(cur, x->segs[i].addr, n);
 			len -= n;
 		}
 		return hash;
@@ -244,7 +348,7 @@ static u64 sim_transfer(struct sim_buffer *sb, struct iio_dma_buffer_block *bloc
 	if (!sim_block_sgt(block)) {
 		if (output)
 			return sim_fnv1a(hash, block->vaddr, len);
-		sim_fill_chunk(cur, block->vaddr, len);
+		sim_fill(cur, block->vaddr, len);
 		return hash;
 	}
 
@@ -256,7 +360,7 @@ static u64 sim_transfer(struct sim_buffer *sb, struct iio_dma_buffer_block *bloc
 		if (output)
 			hash = sim_fnv1a(hash, miter.addr, n);
 		else
-			sim_fill_chunk(cur, miter.addr, n);
+			sim_fill(cur, miter.addr, n);
 		len -= n;
 	}
 	sg_miter_stop(&miter);
@@ -283,15 +387,37 @@ static bool sim_wait_until(struct sim_buffer *sb, ktime_t due, bool until_queued
 	}
 }
 
-/* When the sample clock reaches the samples since sb->base: at @rate, N ppm
- * fast, a sample lasts 10^6 / (10^6 + N) of its nominal time. */
+/* When the sample clock reaches the samples since sb->base. */
 static ktime_t sim_due(struct sim_buffer *sb, u32 rate)
 {
 	struct sim_state *st = sim_buffer_state(sb);
-	u64 ns = mul_u64_u32_div(sb->samples_since_base, NSEC_PER_SEC, rate);
 
-	ns = mul_u64_u32_div(ns, 1000000, 1000000 + READ_ONCE(st->ppm));
-	return ktime_add_ns(sb->base, ns);
+	return ktime_add_ns(sb->base, sim_clock_ns(sb->samples_since_base, rate,
+						   READ_ONCE(st->ppm)));
+}
+
+void sim_skip_samples(struct sim_buffer *sb, u64 n)
+{
+	if (!sb->running)
+		return;
+	sb->sample_index += n;
+	sb->samples_since_base += n;
+}
+
+/* The ADC's samples whose time passed with no block to take them: the ones
+ * due by @now when the queue ran dry, or when the "DMA" lags the clock by
+ * more than 100 ms. */
+static u64 sim_samples_missed(struct sim_buffer *sb, u32 rate, ktime_t now)
+{
+	struct sim_state *st = sim_buffer_state(sb);
+	ktime_t due = sim_due(sb, rate);
+	u64 taken;
+
+	if (!ktime_after(now, sb->dry ? due : ktime_add_ms(due, 100)))
+		return 0;
+	taken = sim_clock_samples(ktime_to_ns(ktime_sub(now, sb->base)), rate,
+				  READ_ONCE(st->ppm));
+	return taken > sb->samples_since_base ? taken - sb->samples_since_base : 0;
 }
 
 /* Converts one block of the driver's own buffer, or (block NULL) one
@@ -311,7 +437,9 @@ size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 
 	cur.bytes = st->layout.bits / 8;
 	cur.nen = sim_enabled_channels(st, cur.idx);
-	sample_bytes = cur.nen * cur.bytes;
+	cur.timestamp = !output && sim_timestamp_enabled(st);
+	sample_bytes = sim_scan_bytes(st);
+	cur.scan_bytes = sample_bytes;
 	if (x)
 		len = x->len;
 	else
@@ -328,22 +456,26 @@ size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 		sb->sample_index = 0;
 		sb->base = now;
 		sb->samples_since_base = 0;
-	} else if (sb->dry) {
-		/* The queue ran empty while the converter kept running. */
-		if (output)
+	} else if (output) {
+		/* The DAC ran dry, or lags far behind its clock: it starts
+		 * again from this block. */
+		if (sb->dry)
 			underrun = 1;
-		else if (paced)
-			lost = mul_u64_u32_div(ktime_to_ns(ktime_sub(now, sb->dry_since)),
-					       rate, NSEC_PER_SEC);
-		sb->sample_index += lost;
-		sb->dry = false;
+		if (sb->dry || (paced && ktime_after(now, ktime_add_ms(sim_due(sb, rate), 100)))) {
+			sb->base = now;
+			sb->samples_since_base = 0;
+		}
+	} else if (paced && ktime_after(sim_due(sb, rate), ktime_add_ms(now, 100))) {
+		/* The clock is far ahead: its rate, sim_ppm or sim_free_run
+		 * changed while it ran. It starts again from here. */
 		sb->base = now;
 		sb->samples_since_base = 0;
-	} else if (paced && ktime_after(now, ktime_add_ms(sim_due(sb, rate), 100))) {
-		/* Far behind the clock (a stall, a slow guest): restart it. */
-		sb->base = now;
-		sb->samples_since_base = 0;
+	} else if (paced) {
+		/* The ADC's clock ran on: what it took with no block is lost. */
+		lost = sim_samples_missed(sb, rate, now);
+		sim_skip_samples(sb, lost);
 	}
+	sb->dry = false;
 
 	if (atomic_add_unless(&st->leak_next, -1, 0)) {
 		/* Planted: lost on purpose (tests/kernel-leaks must see it). */
@@ -353,6 +485,16 @@ size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 	}
 
 	cur.sample = sb->sample_index;
+	if (cur.timestamp) {
+		/* the offset of the timestamp's clock from CLOCK_MONOTONIC */
+		s64 t = iio_get_time_ns(sb->indio_dev) - ktime_get_ns();
+
+		cur.sample0 = sb->sample_index;
+		cur.rate = rate;
+		cur.ppm = READ_ONCE(st->ppm);
+		cur.t0 = t + ktime_to_ns(sb->base) +
+			 (s64)sim_clock_ns(sb->samples_since_base, rate, cur.ppm);
+	}
 	spin_lock_irqsave(&st->stats_lock, flags);
 	hash = st->checksum;
 	spin_unlock_irqrestore(&st->stats_lock, flags);
@@ -398,13 +540,12 @@ static bool sim_has_work(struct sim_buffer *sb)
 static void sim_fail_block(struct sim_buffer *sb, struct iio_dma_buffer_block *block)
 {
 	struct sim_state *st = sim_buffer_state(sb);
-	unsigned int idx[SIM_MAX_CHANNELS];
-	size_t sample_bytes = sim_enabled_channels(st, idx) * (st->layout.bits / 8);
+	size_t sample_bytes = sim_scan_bytes(st);
 	unsigned long flags;
 	LIST_HEAD(one);
 
-	if (sb->running && sample_bytes)
-		sb->sample_index += div_u64(block->bytes_used, sample_bytes);
+	if (sample_bytes)
+		sim_skip_samples(sb, div_u64(block->bytes_used, sample_bytes));
 	list_add(&block->head, &one);
 	iio_dma_buffer_block_list_abort(&sb->queue, &one);
 	spin_lock_irqsave(&st->stats_lock, flags);
@@ -443,10 +584,8 @@ static int sim_thread(void *data)
 
 		spin_lock_irq(&sb->queue.list_lock);
 		sb->cur = NULL;
-		if (list_empty(&sb->active) && !sb->dry) {
+		if (list_empty(&sb->active))
 			sb->dry = true;
-			sb->dry_since = ktime_get();
-		}
 		spin_unlock_irq(&sb->queue.list_lock);
 		wake_up(&sb->idle_wq);
 	}
@@ -573,6 +712,7 @@ static int sim_probe(struct platform_device *pdev)
 	st->layout.realbits = output ? dac_realbits : adc_realbits;
 	if (!st->layout.realbits)
 		st->layout.realbits = st->layout.bits;
+	st->layout.timestamp = !output && adc_timestamp;
 	ret = sim_layout_check(dev, &st->layout);
 	if (ret)
 		return ret;
@@ -587,7 +727,7 @@ static int sim_probe(struct platform_device *pdev)
 	indio_dev->label = output ? "sim-dac" : "sim-adc";
 	indio_dev->info = &sim_info;
 	indio_dev->channels = st->channels;
-	indio_dev->num_channels = st->layout.channels;
+	indio_dev->num_channels = st->layout.channels + st->layout.timestamp;
 	indio_dev->modes = INDIO_BUFFER_HARDWARE;
 
 	sb = kzalloc(sizeof(*sb), GFP_KERNEL);

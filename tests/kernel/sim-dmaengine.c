@@ -25,7 +25,6 @@ static int sim_dmac_transfer(void *ctx, struct sim_dmac_xfer *x)
 {
 	struct sim_buffer *sb = ctx;
 	struct sim_state *st = sim_buffer_state(sb);
-	unsigned int idx[SIM_MAX_CHANNELS];
 	size_t sample_bytes;
 	unsigned long flags;
 
@@ -34,15 +33,14 @@ static int sim_dmac_transfer(void *ctx, struct sim_dmac_xfer *x)
 		WRITE_ONCE(sb->aborting, false);
 	} else if (x->idle_ns && sb->running) {
 		sb->dry = true;
-		sb->dry_since = ktime_sub_ns(ktime_get(), x->idle_ns);
 	}
 	wait_event(sb->wq, !READ_ONCE(st->stall) || READ_ONCE(sb->aborting));
 	if (READ_ONCE(sb->aborting))
 		return -EINTR;
 	if (atomic_add_unless(&st->fail_next, -1, 0)) {
-		sample_bytes = sim_enabled_channels(st, idx) * (st->layout.bits / 8);
-		if (sb->running && sample_bytes)
-			sb->sample_index += div_u64(x->len, sample_bytes);
+		sample_bytes = sim_scan_bytes(st);
+		if (sample_bytes)
+			sim_skip_samples(sb, div_u64(x->len, sample_bytes));
 		spin_lock_irqsave(&st->stats_lock, flags);
 		st->failed++;
 		spin_unlock_irqrestore(&st->stats_lock, flags);

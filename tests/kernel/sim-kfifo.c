@@ -42,10 +42,8 @@ static int sim_kfifo_thread(void *data)
 			n += scan;
 		if (!n) {
 			/* Nothing written: the converter runs dry. */
-			if (sb->running && !sb->dry) {
+			if (sb->running)
 				sb->dry = true;
-				sb->dry_since = ktime_get();
-			}
 			usleep_range(500, 1000);
 			continue;
 		}

@@ -25,7 +25,12 @@ struct sim_layout {
 	unsigned int channels;
 	unsigned int bits;
 	unsigned int realbits;
+	/* the ADC's timestamp channel (scan index channels) */
+	bool timestamp;
 };
+
+/* A scan: 8 converter channels of 32 bits, then the 64-bit timestamp */
+#define SIM_MAX_SCAN_BYTES	(SIM_MAX_CHANNELS * 4 + 8)
 
 struct sim_buffer {
 	struct iio_dma_buffer_queue queue;
@@ -44,10 +49,11 @@ struct sim_buffer {
 	wait_queue_head_t wq;
 	wait_queue_head_t idle_wq;
 
-	/* Sample clock, owned by the thread. */
+	/* Sample clock, owned by the thread: sample samples_since_base is
+	 * taken at base + its time at the clock's rate (sim_due()); the
+	 * clock runs on, samples lost or not. */
 	bool running;
 	bool dry;
-	ktime_t dry_since;
 	ktime_t base;
 	u64 samples_since_base;
 	u64 sample_index;
@@ -57,7 +63,7 @@ struct sim_state {
 	struct sim_buffer *buf;
 	bool output;
 	struct sim_layout layout;
-	struct iio_chan_spec channels[SIM_MAX_CHANNELS];
+	struct iio_chan_spec channels[SIM_MAX_CHANNELS + 1];
 
 	/* Knobs and counters; written from sysfs, read by the thread. */
 	u32 rate;
@@ -98,8 +104,14 @@ bool sim_on_dmaengine(void);
  * (ADC) or checksums it (DAC), paced by the sample rate; returns its bytes. */
 size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 		   const struct sim_dmac_xfer *x);
-/* Scan indices of the enabled channels, in scan order; returns their count. */
+/* Scan indices of the enabled converter channels, in scan order; returns
+ * their count (the timestamp channel is not one). */
 unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx);
+/* Bytes of one scan of the enabled channels, the timestamp's included. */
+size_t sim_scan_bytes(struct sim_state *st);
+/* The converter's clock moves on by @n samples that no block took (a
+ * failed transfer): lost with it. */
+void sim_skip_samples(struct sim_buffer *sb, u64 n);
 
 /* sim-dmaengine.c: the device on industrialio-buffer-dmaengine; takes @sb. */
 int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
