@@ -177,11 +177,13 @@ unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx)
 	return n;
 }
 
+/* (the timestamp is not in the scan masks: each buffer says whether its
+ * scan has it) */
 static bool sim_timestamp_enabled(struct sim_state *st)
 {
-	const unsigned long *mask = st->buf->indio_dev->active_scan_mask;
+	struct iio_buffer *buffer = st->buf->indio_dev->buffer;
 
-	return st->layout.timestamp && mask && test_bit(st->layout.channels, mask);
+	return st->layout.timestamp && buffer && buffer->scan_timestamp;
 }
 
 size_t sim_scan_bytes(struct sim_state *st)
