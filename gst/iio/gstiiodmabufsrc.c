@@ -58,6 +58,17 @@
  * how fast the device runs against it, measured from 5 s of blocks on,
  * and a warning says when that is past what a crystal drifts (1000 ppm).
  *
+ * When the scan holds the device's timestamp channel (name "timestamp" in
+ * #GstIioDmabufSrc:channels; the caps' layout then keeps it), each buffer
+ * carries the device timestamp of its first scan as a
+ * #GstReferenceTimestampMeta whose reference caps are "timestamp/x-iio"
+ * with the field "clock" (the device's current_timestamp_clock), and lost
+ * samples are told from the timestamps, exactly. Reading it maps the
+ * dma-buf for the CPU ("maps" statistic: two DMA_BUF_IOCTL_SYNC calls per
+ * buffer, no copy). On a monotonic clock a block whose first scan is older
+ * than the last one's holds no new samples (a transfer that failed without
+ * an error): it is dropped and counted in "blocks-failed".
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 iiodmabufsrc device=iio-sim-adc num-buffers=1000 ! fakesink
