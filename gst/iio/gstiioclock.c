@@ -4,9 +4,11 @@
  * The device time is the converter's sample count over its nominal rate.
  * The count is known when a block completes (its fence's signal time says
  * when); in between, the time runs on with CLOCK_MONOTONIC, at most
- * ahead_max past the last count. GstAudioClock keeps what the pipeline
- * reads monotonic across the small steps back that a late count makes,
- * and across streams (each restarts the device time at 0).
+ * ahead_max past the last count. A DAC stops counting when it runs dry:
+ * run_free() lets the time run on unbounded meanwhile, and shifts the next
+ * count's time (base) so that it carries on from there. GstAudioClock keeps
+ * what the pipeline reads monotonic across the small steps back that a late
+ * count makes, and across streams (each restarts the device time at 0).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -20,6 +22,28 @@
 #include <gst/audio/audio.h>
 #include <math.h>
 
+GST_DEBUG_CATEGORY_STATIC (gst_iio_clock_debug);
+#define GST_CAT_DEFAULT gst_iio_clock_debug
+
+/* The count's time (the rate as the elements stamp buffers with it: whole
+ * Hz), plus base. Lock held. */
+static gint64
+count_time (GstIioClock *c, guint64 samples)
+{
+  return c->base +
+      (gint64)gst_util_uint64_scale (samples, GST_SECOND, (guint64)c->rate);
+}
+
+/* The time at @now (CLOCK_MONOTONIC), anchored. Lock held. */
+static gint64
+time_at (GstIioClock *c, guint64 now)
+{
+  GstClockTime since = now > c->anchor_ns ? now - c->anchor_ns : 0;
+
+  return count_time (c, c->samples) +
+      (gint64)(c->free ? since : MIN (since, c->ahead_max));
+}
+
 static GstClockTime
 device_time (GstClock *clock, gpointer user_data)
 {
@@ -27,14 +51,8 @@ device_time (GstClock *clock, gpointer user_data)
   GstClockTime t = GST_CLOCK_TIME_NONE;
 
   g_mutex_lock (&c->lock);
-  if (c->anchor_ns && c->rate >= 1) {
-    guint64 now = gst_iio_now_ns ();
-    GstClockTime since = now > c->anchor_ns ? now - c->anchor_ns : 0;
-
-    /* the rate as the elements stamp buffers with it: whole Hz */
-    t = gst_util_uint64_scale (c->samples, GST_SECOND, (guint64)c->rate) +
-        MIN (since, c->ahead_max);
-  }
+  if (c->anchor_ns && c->rate >= 1)
+    t = (GstClockTime)MAX (time_at (c, gst_iio_now_ns ()), 0);
   g_mutex_unlock (&c->lock);
   return t;
 }
@@ -43,6 +61,13 @@ void
 gst_iio_clock_init (GstIioClock *c, GstObject *owner)
 {
   gchar *name = g_strdup_printf ("%s-clock", GST_OBJECT_NAME (owner));
+  static gsize debug_once;
+
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (
+        gst_iio_clock_debug, "iioclock", 0, "IIO device clocks and drift");
+    g_once_init_leave (&debug_once, 1);
+  }
 
   g_mutex_init (&c->lock);
   c->provide = TRUE;
@@ -113,18 +138,44 @@ gst_iio_clock_start (GstIioClock *c, gdouble rate, GstClockTime ahead_max)
   c->samples = 0;
   c->anchor_ns = 0;
   c->ahead_max = ahead_max;
+  c->base = 0;
+  c->free = FALSE;
   g_mutex_unlock (&c->lock);
   gst_audio_clock_reset (GST_AUDIO_CLOCK (c->clock), 0);
   gst_iio_clock_drift_reset (c);
 }
 
-void
+GstClockTime
 gst_iio_clock_advance (GstIioClock *c, guint64 samples, guint64 mono_ns)
 {
+  guint64 at = mono_ns ? mono_ns : gst_iio_now_ns ();
+  gint64 t;
+
   g_mutex_lock (&c->lock);
+  if (c->free && c->anchor_ns && c->rate >= 1) {
+    /* carry on from where the free-running time got to */
+    c->base += time_at (c, at) - count_time (c, samples);
+    c->free = FALSE;
+  }
   c->samples = samples;
-  c->anchor_ns = mono_ns ? mono_ns : gst_iio_now_ns ();
+  c->anchor_ns = at;
+  t = c->rate >= 1 ? count_time (c, samples) : 0;
   g_mutex_unlock (&c->lock);
+  return (GstClockTime)MAX (t, 0);
+}
+
+void
+gst_iio_clock_run_free (GstIioClock *c)
+{
+  guint64 now = gst_iio_now_ns ();
+
+  g_mutex_lock (&c->lock);
+  if (c->anchor_ns && c->rate >= 1)
+    c->base = time_at (c, now) - count_time (c, c->samples) + c->base;
+  c->anchor_ns = now;
+  c->free = TRUE;
+  g_mutex_unlock (&c->lock);
+  gst_iio_clock_drift_reset (c);
 }
 
 void
@@ -181,4 +232,70 @@ gst_iio_clock_drift_ppm (GstIioClock *c, gdouble *ppm, GstClockTime *scatter)
   }
   g_mutex_unlock (&c->lock);
   return ok;
+}
+
+GstClockTime
+gst_iio_clock_pipeline_time_at (GstElement *element, guint64 mono_ns)
+{
+  GstClock *clock = gst_element_get_clock (element);
+  guint64 mono = gst_iio_now_ns ();
+  GstClockTime now;
+
+  if (clock == NULL)
+    return GST_CLOCK_TIME_NONE;
+  now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  return now - MIN (now, mono > mono_ns ? mono - mono_ns : 0);
+}
+
+void
+gst_iio_clock_drift_observe (GstIioClock *c, GstElement *element,
+    GstClockTime at, GstClockTime device, gboolean discont, gdouble rate)
+{
+  GstClockTime scatter;
+  gboolean warn;
+  gdouble ppm;
+
+  if (!GST_CLOCK_TIME_IS_VALID (at))
+    return;
+  if (discont)
+    gst_iio_clock_drift_reset (c);
+  gst_iio_clock_drift_add (c, at, device);
+  if (!gst_iio_clock_drift_ppm (c, &ppm, &scatter))
+    return;
+  g_mutex_lock (&c->lock);
+  c->drift_ppm = ppm;
+  warn = ABS (ppm) > GST_IIO_DRIFT_WARN_PPM && scatter < GST_IIO_DRIFT_STEADY &&
+      !c->drift_warned;
+  c->drift_warned |= warn;
+  g_mutex_unlock (&c->lock);
+  GST_LOG_OBJECT (element, "drift %.1f ppm, scatter %" GST_TIME_FORMAT, ppm,
+      GST_TIME_ARGS (scatter));
+  if (warn)
+    GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
+        ("The IIO device's clock is %.0f ppm off the pipeline's clock", ppm),
+        ("sampling_frequency says %g Hz; measured over at least "
+         "%" GST_TIME_FORMAT "; is the device's rate what it says?",
+            rate, GST_TIME_ARGS (GST_IIO_DRIFT_MIN_SPAN)));
+}
+
+gdouble
+gst_iio_clock_get_drift_ppm (GstIioClock *c)
+{
+  gdouble ppm;
+
+  g_mutex_lock (&c->lock);
+  ppm = c->drift_ppm;
+  g_mutex_unlock (&c->lock);
+  return ppm;
+}
+
+void
+gst_iio_clock_drift_forget (GstIioClock *c)
+{
+  g_mutex_lock (&c->lock);
+  c->drift_ppm = 0;
+  c->drift_warned = FALSE;
+  g_mutex_unlock (&c->lock);
+  gst_iio_clock_drift_reset (c);
 }

@@ -28,6 +28,10 @@ typedef struct
   guint64 samples;        /* the device's sample count at anchor_ns */
   guint64 anchor_ns;      /* CLOCK_MONOTONIC; 0: no sample yet */
   GstClockTime ahead_max; /* how far the time runs past the anchor */
+  gint64 base;            /* ns added to the count's time (run_free) */
+  gboolean free;          /* runs on unbounded; the next count follows on */
+  gdouble drift_ppm;      /* the last measured; 0 until then */
+  gboolean drift_warned;
 
   /* least squares of device time over the other clock's, since the last
    * reset: centred sums, in seconds */
@@ -61,8 +65,14 @@ void gst_iio_clock_state_changed (
  * device does). */
 void gst_iio_clock_start (GstIioClock *c, gdouble rate, GstClockTime ahead_max);
 /* The device had converted @samples (lost ones included) at @mono_ns
- * (CLOCK_MONOTONIC; 0: now). */
-void gst_iio_clock_advance (GstIioClock *c, guint64 samples, guint64 mono_ns);
+ * (CLOCK_MONOTONIC; 0: now). Returns the device time of that count. */
+GstClockTime gst_iio_clock_advance (
+    GstIioClock *c, guint64 samples, guint64 mono_ns);
+/* The device stopped counting (a DAC that ran dry, or was paused): from now
+ * the time runs on with CLOCK_MONOTONIC, unbounded, and the next count
+ * carries on from where it got to, without a step back. Resets the drift
+ * fit. */
+void gst_iio_clock_run_free (GstIioClock *c);
 
 /* One point of the drift fit: @device (the device time of a sample) was
  * reached at @other on the other clock. A discontinuity resets the fit. */
@@ -78,6 +88,22 @@ void gst_iio_clock_drift_reset (GstIioClock *c);
  * nothing. */
 gboolean gst_iio_clock_drift_ppm (
     GstIioClock *c, gdouble *ppm, GstClockTime *scatter);
+
+/* @element's pipeline clock time when CLOCK_MONOTONIC read @mono_ns (in the
+ * past), or GST_CLOCK_TIME_NONE without a clock. */
+GstClockTime gst_iio_clock_pipeline_time_at (
+    GstElement *element, guint64 mono_ns);
+/* One point of the drift of @element's device against its pipeline clock
+ * (gst_iio_clock_pipeline_time_at() of the moment the device reached
+ * @device; NONE: no point), the fit reset first on a @discont. Once it
+ * spans GST_IIO_DRIFT_MIN_SPAN the drift is kept (get_drift_ppm()), and a
+ * steady one past GST_IIO_DRIFT_WARN_PPM is warned about once, naming
+ * @rate, the device's nominal rate. */
+void gst_iio_clock_drift_observe (GstIioClock *c, GstElement *element,
+    GstClockTime at, GstClockTime device, gboolean discont, gdouble rate);
+gdouble gst_iio_clock_get_drift_ppm (GstIioClock *c);
+/* A new run: no drift measured, none warned about. */
+void gst_iio_clock_drift_forget (GstIioClock *c);
 
 G_END_DECLS
 

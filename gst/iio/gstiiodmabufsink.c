@@ -38,6 +38,23 @@
  * so underruns are not detected there. EOS is
  * posted when the device has played every block.
  *
+ * The sink provides a clock (#GstIioDmabufSink:provide-clock), as
+ * GStreamer's audio sinks do: the samples the DAC has played over its rate,
+ * counted as each block completes (the fence says when) and running on
+ * between blocks. A pipeline runs on it when no element upstream provides
+ * one (a live source such as audiotestsrc is-live=true, or a file): a live
+ * source then produces at the DAC's pace, so a DAC off its nominal rate
+ * never runs dry nor backs up. Until the first block has played, and
+ * while the DAC has run dry, the clock runs on with the monotonic clock,
+ * and the count carries on from there. In io-mode=rw and with
+ * #GstIioDmabufSink:cyclic the kernel tells no block's end: the clock is
+ * the monotonic clock. On another pipeline clock (an iiodmabufsrc's, for
+ * one), the "drift-ppm" statistic says how fast the DAC runs against it,
+ * measured from 5 s of blocks on, and a warning says when that is past what
+ * a crystal drifts (1000 ppm); the sink does not resample or skip: a DAC
+ * slower than its source backs up to the source, which then loses samples
+ * and says so, a faster one runs dry and counts underruns.
+ *
  * The dma-bufs offered upstream hold #GstIioDmabufSink:samples-per-buffer
  * samples, by default about 10 ms and no less than 1024 (what audio sources
  * write by default). An upstream that writes bigger buffers into them (such
@@ -102,6 +119,7 @@ enum {
   PROP_CURRENT_IO_MODE = GST_IIO_PROP_LAST,
   PROP_STATS,
   PROP_CYCLIC,
+  PROP_PROVIDE_CLOCK,
 };
 
 #define gst_iio_dmabuf_sink_parent_class parent_class
@@ -114,11 +132,11 @@ static void gst_iio_dmabuf_sink_set_property (
 static void gst_iio_dmabuf_sink_get_property (
     GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
 static void gst_iio_dmabuf_sink_finalize (GObject *object);
+static GstClock *gst_iio_dmabuf_sink_provide_clock (GstElement *element);
 static GstStateChangeReturn gst_iio_dmabuf_sink_change_state (
     GstElement *element, GstStateChange transition);
 static gboolean gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink);
 static void gst_iio_dmabuf_sink_release (GstIioDmabufSink *sink);
-static void gst_iio_dmabuf_sink_forget_proposed (GstIioDmabufSink *sink);
 static void gst_iio_dmabuf_sink_post_refused (GstIioDmabufSink *sink,
     GstMessageType type, GstCaps *offered, const gchar *how);
 static GstCaps *gst_iio_dmabuf_sink_get_caps (
@@ -126,8 +144,6 @@ static GstCaps *gst_iio_dmabuf_sink_get_caps (
 static gboolean gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query);
 static gboolean gst_iio_dmabuf_sink_set_caps (
     GstBaseSink *bsink, GstCaps *caps);
-static gboolean gst_iio_dmabuf_sink_propose_allocation (
-    GstBaseSink *bsink, GstQuery *query);
 static gboolean gst_iio_dmabuf_sink_event (GstBaseSink *bsink, GstEvent *event);
 static GstFlowReturn gst_iio_dmabuf_sink_wait_event (
     GstBaseSink *bsink, GstEvent *event);
@@ -160,8 +176,17 @@ gst_iio_dmabuf_sink_class_init (GstIioDmabufSinkClass *klass)
           "buffers (played), bytes, copies (buffers the CPU copied), "
           "underruns (dmabuf modes), dropped (cyclic), blocks-failed, "
           "dmabufs-attached, io-mode, enqueue-latency-p50-ns and "
-          "enqueue-latency-p99-ns (render to block queued)",
+          "enqueue-latency-p99-ns (render to block queued), drift-ppm (the "
+          "DAC's rate against the pipeline clock's, positive: fast; 0 until "
+          "measured over 5 s)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PROVIDE_CLOCK,
+      g_param_spec_boolean ("provide-clock", "Provide clock",
+          "Provide the DAC's clock (samples played over the rate) to the "
+          "pipeline, which then runs at the device's pace",
+          TRUE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_CYCLIC,
       g_param_spec_boolean ("cyclic", "Cyclic",
           "Repeat the first buffer until the element stops; later buffers "
@@ -178,6 +203,8 @@ gst_iio_dmabuf_sink_class_init (GstIioDmabufSinkClass *klass)
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_change_state);
+  element_class->provide_clock =
+      GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_provide_clock);
   basesink_class->get_caps = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_get_caps);
   basesink_class->query = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_query);
   basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_iio_dmabuf_sink_set_caps);
@@ -203,6 +230,8 @@ gst_iio_dmabuf_sink_init (GstIioDmabufSink *sink)
   /* A last-sample ref would keep one more buffer from going back upstream
    * after the device has read it. */
   gst_base_sink_set_last_sample_enabled (GST_BASE_SINK (sink), FALSE);
+  gst_iio_clock_init (&sink->clock, GST_OBJECT (sink));
+  gst_iio_clock_set_provide (&sink->clock, GST_ELEMENT (sink), TRUE);
 }
 
 static void
@@ -211,6 +240,7 @@ gst_iio_dmabuf_sink_finalize (GObject *object)
   GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (object);
 
   gst_iio_settings_clear (&sink->settings);
+  gst_iio_clock_clear (&sink->clock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -227,7 +257,8 @@ gst_iio_dmabuf_sink_stats (GstIioDmabufSink *sink)
       "enqueue-latency-p50-ns", G_TYPE_UINT64,
       gst_iio_latency_percentile (&sink->enqueue_latency, 50),
       "enqueue-latency-p99-ns", G_TYPE_UINT64,
-      gst_iio_latency_percentile (&sink->enqueue_latency, 99), NULL);
+      gst_iio_latency_percentile (&sink->enqueue_latency, 99), "drift-ppm",
+      G_TYPE_DOUBLE, gst_iio_clock_get_drift_ppm (&sink->clock), NULL);
 }
 
 static void
@@ -241,6 +272,9 @@ gst_iio_dmabuf_sink_set_property (
     ; /* kept: logged */
   else if (prop_id == PROP_CYCLIC)
     sink->cyclic = g_value_get_boolean (value);
+  else if (prop_id == PROP_PROVIDE_CLOCK)
+    gst_iio_clock_set_provide (
+        &sink->clock, GST_ELEMENT (sink), g_value_get_boolean (value));
   else if (!gst_iio_settings_set_property (&sink->settings, prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (sink);
@@ -262,6 +296,9 @@ gst_iio_dmabuf_sink_get_property (
       break;
     case PROP_CYCLIC:
       g_value_set_boolean (value, sink->cyclic);
+      break;
+    case PROP_PROVIDE_CLOCK:
+      g_value_set_boolean (value, gst_iio_clock_get_provide (&sink->clock));
       break;
     default:
       if (!gst_iio_settings_get_property (&sink->settings, prop_id, value))
@@ -325,17 +362,26 @@ gst_iio_dmabuf_sink_change_state (
       !gst_iio_dmabuf_sink_prepare (sink))
     return GST_STATE_CHANGE_FAILURE;
   /* Queued blocks play on while paused: the queue running dry then is no
-   * underrun. */
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+   * underrun, and the clock runs on meanwhile. */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING) {
     sink->resumed = TRUE;
+    gst_iio_clock_run_free (&sink->clock);
+  }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  gst_iio_clock_state_changed (&sink->clock, element, transition);
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     gst_iio_dmabuf_sink_release (sink);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)
     gst_iio_dmabuf_sink_close (sink);
   return ret;
+}
+
+static GstClock *
+gst_iio_dmabuf_sink_provide_clock (GstElement *element)
+{
+  return gst_iio_clock_provided (&GST_IIO_DMABUF_SINK (element)->clock);
 }
 
 /* READY->PAUSED: settings, and the io-mode. (GstBaseSink's start() comes
@@ -410,6 +456,7 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
   sink->n_played = sink->n_bytes = sink->n_copies = 0;
   sink->n_underruns = sink->n_dropped = sink->n_failed = 0;
   gst_iio_latency_clear (&sink->enqueue_latency);
+  gst_iio_clock_drift_forget (&sink->clock);
   sink->prepared = TRUE;
   GST_OBJECT_UNLOCK (sink);
   return TRUE;
@@ -541,9 +588,6 @@ gst_iio_dmabuf_sink_query (GstBaseSink *bsink, GstQuery *query)
   return ret;
 }
 
-static guint gst_iio_dmabuf_sink_proposed_samples (
-    GstIioDmabufSink *sink, gint rate, guint scan_bytes);
-
 static gboolean
 gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
 {
@@ -560,6 +604,13 @@ gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
     GST_IIO_POST_ERROR (sink, err);
     return FALSE;
   }
+  if (rate != sink->rate) {
+    /* The DAC's time starts again at this rate, and runs on with the
+     * monotonic clock until the device has played a block. */
+    gst_iio_clock_start (&sink->clock, rate, GST_CLOCK_TIME_NONE);
+    gst_iio_clock_run_free (&sink->clock);
+    sink->samples_played = 0;
+  }
   sink->rate = rate;
   /* The queue's depth, for the block we know or the one we will offer;
    * the first buffer settles it when upstream has blocks of its own. */
@@ -573,115 +624,6 @@ gst_iio_dmabuf_sink_set_caps (GstBaseSink *bsink, GstCaps *caps)
   }
   GST_INFO_OBJECT (sink, "%d Hz, %u bytes per scan, %u blocks queued", rate,
       sink->scan_bytes, sink->n_blocks);
-  return TRUE;
-}
-
-/* Samples in the dma-bufs we offer upstream: what the user asked for, else
- * about 10 ms and no less than what audio sources write by default, in
- * whole words of the buffer's DMA controller (length_align_bytes). */
-static guint
-gst_iio_dmabuf_sink_proposed_samples (
-    GstIioDmabufSink *sink, gint rate, guint scan_bytes)
-{
-  guint n, step;
-
-  if (sink->settings.samples_per_buffer)
-    return sink->settings.samples_per_buffer;
-  n = MAX (gst_iio_samples_per_block (0, rate, scan_bytes, 1),
-      MIN (MIN_PROPOSED_SAMPLES,
-          GST_IIO_MAX_AUTO_BLOCK_BYTES / MAX (scan_bytes, 1)));
-  step = gst_iio_scans_step (scan_bytes, sink->length_align);
-  return (n + step - 1) / step * step;
-}
-
-/* The pool we offered allocated a dma-buf (in upstream's thread): attach
- * it now, so the first buffers play without an attach. A failure here is
- * only logged: render() attaches again, and copies what it cannot. */
-static void
-gst_iio_dmabuf_sink_proposed_alloc (GstMemory *mem, gpointer data)
-{
-  GstIioDmabufSink *sink = data;
-  GError *err = NULL;
-
-  if (!gst_iio_queue_attach (sink->queue, mem, &err)) {
-    GST_DEBUG_OBJECT (sink, "attach at allocation: %s", err->message);
-    g_clear_error (&err);
-  }
-}
-
-/* Lets go of the pool offered last; once this returns it attaches no
- * more (it may live on upstream). Object lock held (then the pool's). */
-static void
-gst_iio_dmabuf_sink_forget_proposed (GstIioDmabufSink *sink)
-{
-  if (sink->proposed)
-    gst_iio_dmabuf_pool_set_alloc_notify (
-        GST_IIO_DMABUF_POOL (sink->proposed), NULL, NULL);
-  gst_clear_object (&sink->proposed);
-  gst_clear_object (&sink->proposed_mem);
-}
-
-static gboolean
-gst_iio_dmabuf_sink_propose_allocation (GstBaseSink *bsink, GstQuery *query)
-{
-  GstIioDmabufSink *sink = GST_IIO_DMABUF_SINK (bsink);
-  GstBufferPool *pool;
-  GstStructure *config;
-  GstCaps *caps;
-  guint scan_bytes, size;
-  gchar *heap;
-  gint rate;
-
-  /* dmabuf-import plays upstream's own dma-bufs, rw write()s. */
-  if (sink->mode != GST_IIO_IO_MODE_DMABUF &&
-      sink->mode != GST_IIO_IO_MODE_AUTO)
-    return TRUE;
-  gst_query_parse_allocation (query, &caps, NULL);
-  if (!caps || !gst_iio_caps_get_scan (caps, &scan_bytes, &rate))
-    return TRUE;
-
-  size = gst_iio_dmabuf_sink_proposed_samples (sink, rate, scan_bytes) *
-      scan_bytes;
-  /* Upstream asks from its own thread, which may outlive our run (a queue
-   * stops after the sink): what the run set up is read, and the offered
-   * pool registered, under the object lock, and only between prepare and
-   * release. */
-  GST_OBJECT_LOCK (sink);
-  heap = sink->prepared ? g_strdup (sink->dmabuf.heap) : NULL;
-  GST_OBJECT_UNLOCK (sink);
-  if (!heap)
-    return TRUE;
-  pool = gst_iio_dmabuf_pool_new (heap);
-  g_free (heap);
-  config = gst_buffer_pool_get_config (pool);
-  /* No max: upstream may keep a few of its own (an iiodmabufsrc keeps
-   * n-buffers in its device) while n-buffers wait in ours. */
-  gst_buffer_pool_config_set_params (config, caps, size, sink->n_blocks, 0);
-  if (!gst_buffer_pool_set_config (pool, config)) {
-    GST_WARNING_OBJECT (sink, "cannot configure the pool to offer");
-    gst_object_unref (pool);
-    return TRUE;
-  }
-  gst_query_add_allocation_pool (query, pool, size, sink->n_blocks, 0);
-  GST_INFO_OBJECT (sink, "offering a pool of dma-bufs of %u bytes", size);
-  GST_OBJECT_LOCK (sink);
-  if (sink->prepared) {
-    gst_iio_dmabuf_sink_forget_proposed (sink);
-    /* Its dma-bufs are attached as it allocates them (the buffer lives
-     * until READY->NULL; the pool forgets us at PAUSED->READY). */
-    gst_iio_dmabuf_pool_set_alloc_notify (
-        GST_IIO_DMABUF_POOL (pool), gst_iio_dmabuf_sink_proposed_alloc, sink);
-    sink->proposed = gst_object_ref (pool);
-    /* The memory tells our dma-bufs, even in a copy of the buffer (which
-     * has no pool). */
-    config = gst_buffer_pool_get_config (pool);
-    gst_buffer_pool_config_get_allocator (config, &sink->proposed_mem, NULL);
-    if (sink->proposed_mem)
-      gst_object_ref (sink->proposed_mem);
-    gst_structure_free (config);
-  }
-  GST_OBJECT_UNLOCK (sink);
-  gst_object_unref (pool);
   return TRUE;
 }
 

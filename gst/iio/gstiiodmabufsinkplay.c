@@ -16,6 +16,25 @@
 
 #define GST_CAT_DEFAULT gst_iio_dmabuf_sink_debug
 
+/* The device played @block: its clock counts the samples at the moment the
+ * fence says, and the drift against the pipeline clock gets a point. */
+static void
+gst_iio_dmabuf_sink_played (GstIioDmabufSink *sink, GstBuffer *block)
+{
+  guint64 done = gst_iio_queue_done_ns (sink->queue);
+  GstClockTime device;
+
+  if (sink->rate <= 0)
+    return;
+  if (done == 0)
+    done = gst_iio_now_ns ();
+  sink->samples_played += gst_buffer_get_size (block) / sink->scan_bytes;
+  device = gst_iio_clock_advance (&sink->clock, sink->samples_played, done);
+  gst_iio_clock_drift_observe (&sink->clock, GST_ELEMENT (sink),
+      gst_iio_clock_pipeline_time_at (GST_ELEMENT (sink), done), device, FALSE,
+      sink->rate);
+}
+
 /* Takes the oldest queued block back once the device has read it, waiting
  * at most @timeout (0: not at all, GST_FLOW_OK and nothing taken when it is
  * still in flight: @done says whether one was taken). */
@@ -34,6 +53,7 @@ gst_iio_dmabuf_sink_dequeue_full (GstIioDmabufSink *sink, GstClockTime timeout,
 
   switch (res) {
     case GST_IIO_QUEUE_DONE:
+      gst_iio_dmabuf_sink_played (sink, buffer);
       if (played)
         *played = buffer;
       else
@@ -140,6 +160,8 @@ gst_iio_dmabuf_sink_check_underrun (GstIioDmabufSink *sink)
     return;
   }
   sink->healthy = 0;
+  /* the device stopped counting: its clock runs on meanwhile */
+  gst_iio_clock_run_free (&sink->clock);
   GST_OBJECT_LOCK (sink);
   sink->n_underruns++;
   GST_OBJECT_UNLOCK (sink);

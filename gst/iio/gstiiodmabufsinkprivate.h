@@ -9,6 +9,7 @@
 
 #include "gstiiodmabufsink.h"
 #include "gstiiocaps.h"
+#include "gstiioclock.h"
 #include "gstiioqueue.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,7 @@ struct _GstIioDmabufSink
   /* properties; the object lock guards them */
   GstIioSettings settings;
   gboolean cyclic;
+  GstIioClock clock; /* the DAC's time, provided to the pipeline */
 
   /* READY and up */
   GstIioDevice *dev;
@@ -66,8 +68,9 @@ struct _GstIioDmabufSink
    * multiple of the step (whole scans and length_align_bytes) */
   GstBuffer *pending;
   gsize pending_fill;
-  gchar *rw_idle; /* rw: data_available when every block is free */
-  gint flushing;  /* atomic: between unlock() and unlock_stop() */
+  gchar *rw_idle;         /* rw: data_available when every block is free */
+  gint flushing;          /* atomic: between unlock() and unlock_stop() */
+  guint64 samples_played; /* the device's count, for its clock */
 
   /* stats, object lock */
   guint64 n_played;
@@ -148,6 +151,15 @@ gst_iio_dmabuf_sink_ensure_block (GstIioDmabufSink *sink, gsize size)
         sink->rate, (guint)(sink->block_bytes / MAX (sink->scan_bytes, 1)),
         sink->block_bytes);
 }
+
+/* gstiiodmabufsinkpool.c: the pool offered upstream. Samples in its
+ * dma-bufs at @rate and @scan_bytes; forgetting it (object lock held); the
+ * GstBaseSink propose_allocation. */
+guint gst_iio_dmabuf_sink_proposed_samples (
+    GstIioDmabufSink *sink, gint rate, guint scan_bytes);
+void gst_iio_dmabuf_sink_forget_proposed (GstIioDmabufSink *sink);
+gboolean gst_iio_dmabuf_sink_propose_allocation (
+    GstBaseSink *bsink, GstQuery *query);
 
 /* gstiiodmabufsinkplay.c: dma-buf blocks through the queue (io-mode
  * dmabuf, dmabuf-import and the zero-copy side of auto). */

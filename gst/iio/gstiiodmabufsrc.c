@@ -159,7 +159,8 @@ gst_iio_dmabuf_src_class_init (GstIioDmabufSrcClass *klass)
           GST_IIO_IO_MODE_AUTO, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "buffers, bytes, copies (buffers the CPU copied), samples-lost, "
+          "buffers, bytes, copies (buffers the CPU copied), maps (reads "
+          "of the timestamp channel in a dma-buf), samples-lost, "
           "overruns (times samples were lost), blocks-failed, "
           "dmabufs-attached, io-mode, push-latency-p50-ns and "
           "push-latency-p99-ns (block completed to buffer pushed), "
@@ -234,7 +235,7 @@ gst_iio_dmabuf_src_stats (GstIioDmabufSrc *src)
       G_TYPE_UINT64, gst_iio_latency_percentile (&src->push_latency, 50),
       "push-latency-p99-ns", G_TYPE_UINT64,
       gst_iio_latency_percentile (&src->push_latency, 99), "drift-ppm",
-      G_TYPE_DOUBLE, src->drift_ppm, NULL);
+      G_TYPE_DOUBLE, gst_iio_clock_get_drift_ppm (&src->clock), NULL);
 }
 
 static void
@@ -405,8 +406,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   GST_OBJECT_LOCK (src);
   src->n_buffers_out = src->n_bytes_out = src->n_copies = src->n_maps = 0;
   src->n_samples_lost = src->n_overruns = src->n_blocks_failed = 0;
-  src->drift_ppm = 0;
-  src->drift_warned = FALSE;
+  gst_iio_clock_drift_forget (&src->clock);
   gst_iio_latency_clear (&src->push_latency);
   GST_OBJECT_UNLOCK (src);
   src->done_ns = 0;

@@ -251,7 +251,9 @@ gst_iio_dmabuf_src_timestamps_lost (GstIioDmabufSrc *src, GstBuffer *buffer)
 }
 
 /* Samples lost before the block that completed at @done (CLOCK_MONOTONIC)
- * by its fence: when the device fell behind its nominal clock. */
+ * by its fence: when the device fell behind its nominal clock since the
+ * anchor (mono0: the last block the fence timed, so that a device off its
+ * nominal rate does not drift from it; else the first block). */
 static guint64
 gst_iio_dmabuf_src_fence_lost (GstIioDmabufSrc *src, guint64 done)
 {
@@ -291,15 +293,13 @@ gst_iio_dmabuf_src_fence_lost (GstIioDmabufSrc *src, guint64 done)
 gboolean
 gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
 {
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (src));
   gint rate = (gint)src->rate;
   GstClockTime block =
       gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
   guint64 mono = gst_iio_now_ns ();
   guint64 done = src->done_ns && src->done_ns < mono ? src->done_ns : mono;
   gint64 by_timestamps = gst_iio_dmabuf_src_timestamps_lost (src, buffer);
-  GstClockTime device, scatter;
-  gdouble ppm;
+  GstClockTime device, at_done;
 
   if (by_timestamps == -2) {
     /* (industrialio-buffer-dmaengine completes a failed transfer like a
@@ -314,7 +314,6 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
             gst_structure_get_string (
                 gst_caps_get_structure (src->timestamps.reference, 0),
                 "clock")));
-    gst_object_replace ((GstObject **)&clock, NULL);
     src->offset += src->block_samples;
     src->discont = TRUE;
     return FALSE;
@@ -351,46 +350,31 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
               by_timestamps >= 0 ? "the device's timestamps"
                                  : "the fences' completion times"));
     }
+    /* A fence's time is the device's own: the next block is judged from
+     * this one, whatever the device's rate. (Without one, done is when the
+     * block was taken, which may lag: judged from the first block, the lag
+     * adds up.) */
+    if (src->done_ns)
+      src->mono0 = MAX (done -
+              MIN (done,
+                  gst_util_uint64_scale_int (
+                      src->offset + src->block_samples, GST_SECOND, rate)),
+          1);
   }
-  gst_iio_clock_advance (&src->clock, src->offset + src->block_samples, done);
-  device = gst_util_uint64_scale_int (
-      src->offset + src->block_samples, GST_SECOND, rate);
+  device = gst_iio_clock_advance (
+      &src->clock, src->offset + src->block_samples, done);
 
-  if (clock) {
-    GstClockTime now = gst_clock_get_time (clock);
+  at_done = gst_iio_clock_pipeline_time_at (GST_ELEMENT (src), done);
+  if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
     GstClockTime base = gst_element_get_base_time (GST_ELEMENT (src));
-    /* the pipeline clock when the block completed */
-    GstClockTime at_done = now - MIN (now, mono - done);
+    GstClockTime running = GST_CLOCK_TIME_IS_VALID (at_done) && at_done > base
+        ? at_done - base
+        : 0;
 
-    gst_object_unref (clock);
-    if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
-      GstClockTime running = at_done > base ? at_done - base : 0;
-
-      src->ts0 = running > device ? running - device : 0;
-    }
-    if (src->discont)
-      gst_iio_clock_drift_reset (&src->clock);
-    gst_iio_clock_drift_add (&src->clock, at_done, device);
-    if (gst_iio_clock_drift_ppm (&src->clock, &ppm, &scatter)) {
-      GST_OBJECT_LOCK (src);
-      src->drift_ppm = ppm;
-      GST_OBJECT_UNLOCK (src);
-      GST_LOG_OBJECT (src, "drift %.1f ppm, scatter %" GST_TIME_FORMAT, ppm,
-          GST_TIME_ARGS (scatter));
-      if (ABS (ppm) > GST_IIO_DRIFT_WARN_PPM &&
-          scatter < GST_IIO_DRIFT_STEADY && !src->drift_warned) {
-        src->drift_warned = TRUE;
-        GST_ELEMENT_WARNING (src, RESOURCE, SETTINGS,
-            ("The IIO device's clock is %.0f ppm off the pipeline's clock",
-                ppm),
-            ("sampling_frequency says %g Hz; measured over at least "
-             "%" GST_TIME_FORMAT "; is the device's rate what it says?",
-                src->rate, GST_TIME_ARGS (GST_IIO_DRIFT_MIN_SPAN)));
-      }
-    }
-  } else if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
-    src->ts0 = 0;
+    src->ts0 = running > device ? running - device : 0;
   }
+  gst_iio_clock_drift_observe (
+      &src->clock, GST_ELEMENT (src), at_done, device, src->discont, src->rate);
 
   gst_iio_stamp_buffer (
       buffer, src->ts0, src->offset, src->block_samples, rate);

@@ -45,7 +45,8 @@ struct _GstIioDmabufSrc
   gboolean streaming; /* rw: the buffer is enabled */
   guint64 rw_skip;    /* rw: bytes still to drop at the start */
   GstClockTime ts0;
-  guint64 mono0; /* CLOCK_MONOTONIC of sample 0 by the nominal rate, 0:
+  guint64 mono0; /* CLOCK_MONOTONIC of sample 0 by the nominal rate from
+                  * the last block the fence timed (else the first), 0:
                   * unknown; where loss is judged */
   guint64 offset;
   gboolean discont;
@@ -64,8 +65,6 @@ struct _GstIioDmabufSrc
   guint64 n_samples_lost;
   guint64 n_overruns; /* times samples were lost */
   guint64 n_blocks_failed;
-  gdouble drift_ppm; /* against the pipeline clock; 0 until measured */
-  gboolean drift_warned;
   GstIioLatency push_latency; /* block completion -> handed downstream */
 };
 

@@ -287,6 +287,245 @@ GST_START_TEST (test_drift_warning)
 
 GST_END_TEST;
 
+/* The DAC's clock. Waits for EOS of @pipe: every warning (its source's
+ * name and text, one per line) goes into @warnings; an error fails. */
+static void
+wait_eos_collecting (GstElement *pipe, GstClockTime timeout, GString *warnings)
+{
+  GstBus *bus = gst_element_get_bus (pipe);
+  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+
+  for (;;) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    GstMessage *msg =
+        gst_bus_timed_pop_filtered (bus, MAX (left, 0) * GST_USECOND,
+            GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    fail_unless (msg != NULL, "no EOS in time");
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      break;
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      gst_message_parse_error (msg, &err, &dbg);
+      fail ("error: %s (%s)", err->message, dbg);
+    }
+    gst_message_parse_warning (msg, &err, &dbg);
+    iiosim_check_two_halves (err->message, dbg);
+    g_string_append_printf (warnings, "%s: %s\n",
+        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+}
+
+/* (mono, running) of the pipeline clock at each buffer the probe sees */
+typedef struct
+{
+  GstElement *pipe;
+  GArray *mono, *running;
+} ClockTrace;
+
+static GstPadProbeReturn
+trace_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  ClockTrace *t = user_data;
+  GstClock *clock = gst_element_get_clock (t->pipe);
+  gdouble mono = g_get_monotonic_time () / 1e6, running;
+
+  if (!clock)
+    return GST_PAD_PROBE_OK;
+  running = (gdouble)(gst_clock_get_time (clock) -
+                gst_element_get_base_time (t->pipe)) /
+      GST_SECOND;
+  gst_object_unref (clock);
+  g_array_append_val (t->mono, mono);
+  g_array_append_val (t->running, running);
+  return GST_PAD_PROBE_OK;
+}
+
+#define DAC "iio-sim-dac"
+#define DAC_PPM 10000
+/* a live source of 20 s at 48 kHz, into the DAC */
+#define LIVE_TO_DAC                                                            \
+  "audiotestsrc is-live=true samplesperbuffer=1024 num-buffers=940 ! "         \
+  "audio/x-raw,format=S16LE,channels=2,rate=48000 ! "                          \
+  "iiodmabufsink name=sink device=" DAC
+
+/* The sink offers the DAC's clock, and a pipeline whose source has none
+ * takes it; with provide-clock=false, the system clock. */
+GST_START_TEST (test_sink_clock_provided)
+{
+  for (guint provide = 0; provide < 2; provide++) {
+    gchar *desc = g_strdup_printf ("audiotestsrc is-live=true num-buffers=50 ! "
+                                   "audio/x-raw,format=S16LE,channels=2,"
+                                   "rate=48000 ! iiodmabufsink name=sink "
+                                   "device=" DAC " provide-clock=%s",
+        provide ? "true" : "false");
+    GstElement *pipe = gst_parse_launch (desc, NULL);
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+    GstClock *clock, *own;
+
+    fail_unless_equals_int (
+        GST_OBJECT_FLAG_IS_SET (sink, GST_ELEMENT_FLAG_PROVIDE_CLOCK), provide);
+    iiosim_write (DAC, "sim_free_run", "0");
+    fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    /* (a live source, paced by the DAC's clock, which runs on before the
+     * DAC starts: no deadlock) */
+    iiosim_wait_eos (pipe, 30 * GST_SECOND, desc);
+    clock = gst_element_get_clock (pipe);
+    own = gst_element_provide_clock (sink);
+    fail_unless (clock != NULL);
+    if (provide) {
+      fail_unless (clock == own, "the pipeline took %s, not the DAC's",
+          GST_OBJECT_NAME (clock));
+    } else {
+      fail_unless (own == NULL);
+      fail_unless (GST_IS_SYSTEM_CLOCK (clock), "the pipeline took %s",
+          GST_OBJECT_NAME (clock));
+    }
+    gst_object_unref (clock);
+    if (own)
+      gst_object_unref (own);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (sink);
+    gst_object_unref (pipe);
+    g_free (desc);
+  }
+}
+
+GST_END_TEST;
+
+/* The DAC 1% fast, a live source with no clock of its own, 20 s. On the
+ * DAC's clock the source produces at the DAC's pace: the pipeline clock
+ * runs 1% fast against CLOCK_MONOTONIC and the DAC never runs dry. On the
+ * system clock the DAC plays faster than the source makes samples: it
+ * runs dry (underruns counted and warned), and drift-ppm says by how much,
+ * with a warning. */
+GST_START_TEST (test_live_source_paced_by_dac)
+{
+  for (guint provide = 0; provide < 2; provide++) {
+    gchar *desc = g_strdup_printf (
+        LIVE_TO_DAC " provide-clock=%s", provide ? "true" : "false");
+    GstElement *pipe = gst_parse_launch (desc, NULL);
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+    ClockTrace t = { pipe, g_array_new (FALSE, FALSE, sizeof (gdouble)),
+      g_array_new (FALSE, FALSE, sizeof (gdouble)) };
+    GString *warnings = g_string_new (NULL);
+    guint64 underruns;
+    gdouble drift, clock_ppm;
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, trace_clock, &t, NULL);
+    gst_object_unref (pad);
+    iiosim_write (DAC, "sim_free_run", "0");
+    iiosim_write (DAC, "sim_ppm", G_STRINGIFY (DAC_PPM));
+    fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    wait_eos_collecting (pipe, 60 * GST_SECOND, warnings);
+    iiosim_write (DAC, "sim_ppm", "0");
+    underruns = iiosim_stat_u64 (sink, "underruns");
+    drift = iiosim_stat_double (sink, "drift-ppm");
+    clock_ppm = slope_ppm (t.mono, t.running, t.mono->len / 4);
+    GST_INFO ("provide-clock=%u: clock %.0f ppm against CLOCK_MONOTONIC, "
+              "drift-ppm %.0f, underruns %" G_GUINT64_FORMAT ", warnings:\n%s",
+        provide, clock_ppm, drift, underruns, warnings->str);
+    if (provide) {
+      fail_unless (ABS (clock_ppm - DAC_PPM) <= 500,
+          "the pipeline clock runs %.0f ppm off CLOCK_MONOTONIC, not %d",
+          clock_ppm, DAC_PPM);
+      fail_unless_equals_uint64 (underruns, 0);
+      fail_unless (
+          ABS (drift) <= 100, "drift-ppm %.0f on its own clock", drift);
+      fail_unless (warnings->len == 0, "%s", warnings->str);
+    } else {
+      fail_unless (ABS (clock_ppm) <= 500, "the system clock runs %.0f ppm off",
+          clock_ppm);
+      fail_unless (underruns > 0, "the faster DAC never ran dry");
+      fail_unless (strstr (warnings->str, "sink: Underrun") != NULL, "%s",
+          warnings->str);
+      /* the fit restarts at each underrun: the last stretch's drift */
+      fail_unless (ABS (drift - DAC_PPM) <= 1000, "drift-ppm %.0f", drift);
+      fail_unless (
+          strstr (warnings->str, "ppm off the pipeline's clock") != NULL, "%s",
+          warnings->str);
+    }
+    g_string_free (warnings, TRUE);
+    g_array_unref (t.mono);
+    g_array_unref (t.running);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (sink);
+    gst_object_unref (pipe);
+    g_free (desc);
+  }
+}
+
+GST_END_TEST;
+
+/* ADC -> DAC, the ADC 2% fast, 20 s: the pipeline runs on the ADC's clock
+ * (the most upstream provider); the DAC plays slower than the ADC makes
+ * samples, backs up to the source, and the ADC loses samples, which the
+ * source counts and warns of (judged from each block's fence, not from the
+ * nominal rate the fast ADC runs ahead of); the sink measures the DAC slow
+ * against the ADC's clock and warns. Never silent. (2%, not a crystal's
+ * 100 ppm: the queues hold 200 ms, which 100 ppm fills in half an hour.) */
+GST_START_TEST (test_adc_fast_into_dac)
+{
+  GstElement *pipe = gst_parse_launch (
+      "iiodmabufsrc name=src device=" ADC " channels=voltage0,voltage1 "
+      "sampling-frequency=48000 samples-per-buffer=1024 num-buffers=940 ! "
+      "iiodmabufsink name=sink device=" DAC,
+      NULL);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  GString *warnings = g_string_new (NULL);
+  GstClock *clock, *adc_clock;
+  guint64 lost;
+  gdouble drift;
+
+  iiosim_write (ADC, "sim_free_run", "0");
+  iiosim_write (DAC, "sim_free_run", "0");
+  iiosim_write (ADC, "sim_ppm", "20000");
+  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  wait_eos_collecting (pipe, 60 * GST_SECOND, warnings);
+  iiosim_write (ADC, "sim_ppm", "0");
+  clock = gst_element_get_clock (pipe);
+  adc_clock = gst_element_provide_clock (src);
+  fail_unless (clock != NULL && clock == adc_clock, "the pipeline took %s",
+      clock ? GST_OBJECT_NAME (clock) : "no clock");
+  gst_object_unref (clock);
+  gst_object_unref (adc_clock);
+  lost = iiosim_stat_u64 (src, "samples-lost");
+  drift = iiosim_stat_double (sink, "drift-ppm");
+  GST_INFO ("ADC 20000 ppm fast: lost %" G_GUINT64_FORMAT
+            ", DAC drift-ppm %.0f, warnings:\n%s",
+      lost, drift, warnings->str);
+  fail_unless (lost > 0, "the ADC lost nothing");
+  fail_unless (strstr (warnings->str, "src: The IIO device lost ") != NULL,
+      "%s", warnings->str);
+  /* measured 2% slow once 5 s of blocks are in, and warned of; later the
+   * ADC's clock, which the source cannot advance while it waits on the
+   * sink, stalls and jumps: the figure at the end is only negative */
+  fail_unless (
+      strstr (warnings->str, "sink: The IIO device's clock is -") != NULL, "%s",
+      warnings->str);
+  fail_unless (drift < 0, "DAC drift-ppm %.0f", drift);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (sink, "underruns"), 0);
+  g_string_free (warnings, TRUE);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 iioclock_suite (void)
 {
@@ -298,6 +537,9 @@ iioclock_suite (void)
   tcase_add_test (tc, test_device_clock_paces_pipeline);
   tcase_add_test (tc, test_drift_against_system_clock);
   tcase_add_test (tc, test_drift_warning);
+  tcase_add_test (tc, test_sink_clock_provided);
+  tcase_add_test (tc, test_live_source_paced_by_dac);
+  tcase_add_test (tc, test_adc_fast_into_dac);
   return s;
 }
 

@@ -136,6 +136,45 @@ GST_START_TEST (test_drift_scatter_of_bursts)
 
 GST_END_TEST;
 
+/* A DAC's clock: before the device counts (and after it ran dry) the time
+ * runs on with the monotonic clock, unbounded; the next count carries on
+ * from there, without a step either way; then the count drives it. */
+GST_START_TEST (test_run_free_carries_on)
+{
+  GstIioClock *c = clock_new ();
+  GstClockTime t0, t1, t2, t3, t4;
+
+  gst_iio_clock_start (c, 1000, GST_CLOCK_TIME_NONE);
+  gst_iio_clock_run_free (c);
+  t0 = gst_clock_get_time (c->clock);
+  g_usleep (50000);
+  t1 = gst_clock_get_time (c->clock);
+  fail_unless (t1 - t0 >= 50 * GST_MSECOND, "free: %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (t1 - t0));
+  /* the first block (10 ms of samples) played now: no step back to 10 ms */
+  gst_iio_clock_advance (c, 10, 0);
+  t2 = gst_clock_get_time (c->clock);
+  fail_unless (t2 >= t1 && t2 - t1 < 20 * GST_MSECOND,
+      "after the first count: %" GST_TIME_FORMAT " -> %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (t1), GST_TIME_ARGS (t2));
+  /* 100 ms more of samples at once: the count drives it */
+  gst_iio_clock_advance (c, 110, 0);
+  t3 = gst_clock_get_time (c->clock);
+  fail_unless (t3 - t2 >= 95 * GST_MSECOND && t3 - t2 < 130 * GST_MSECOND,
+      "a count of 100 ms moved it %" GST_TIME_FORMAT, GST_TIME_ARGS (t3 - t2));
+  /* the DAC ran dry for 80 ms, then 10 ms more played: the time went on
+   * meanwhile and carries on, it does not stand still for the gap */
+  gst_iio_clock_run_free (c);
+  g_usleep (80000);
+  gst_iio_clock_advance (c, 120, 0);
+  t4 = gst_clock_get_time (c->clock);
+  fail_unless (t4 - t3 >= 80 * GST_MSECOND && t4 - t3 < 130 * GST_MSECOND,
+      "across the gap: %" GST_TIME_FORMAT, GST_TIME_ARGS (t4 - t3));
+  clock_free (c);
+}
+
+GST_END_TEST;
+
 static Suite *
 iioclock_suite (void)
 {
@@ -146,6 +185,7 @@ iioclock_suite (void)
   tcase_add_test (tc, test_time_from_count);
   tcase_add_test (tc, test_drift_fit);
   tcase_add_test (tc, test_drift_scatter_of_bursts);
+  tcase_add_test (tc, test_run_free_carries_on);
   return s;
 }
 
