@@ -401,6 +401,9 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
   src->offset = 0;
   src->ts0 = GST_CLOCK_TIME_NONE;
   src->mono0 = 0;
+  src->prev_done = src->prev_end = 0;
+  src->pace = 0;
+  src->n_paces = 0;
   src->discont = TRUE;
   src->n_blocks = gst_iio_blocks_queued (src->settings.n_buffers, 0, 0, 0);
   GST_OBJECT_LOCK (src);

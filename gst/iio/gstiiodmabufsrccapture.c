@@ -250,10 +250,32 @@ gst_iio_dmabuf_src_timestamps_lost (GstIioDmabufSrc *src, GstBuffer *buffer)
   return (gint64)lost;
 }
 
+/* How fast the device completes blocks queued back to back, against its
+ * nominal rate: about 1 for a clocked converter (off by its crystal's ppm,
+ * or a test driver's sim_ppm), far below for a device that completes blocks
+ * as they come (a test driver running freely). Learnt from blocks the
+ * fence timed that did not follow an idle queue. */
+static void
+gst_iio_dmabuf_src_learn_pace (GstIioDmabufSrc *src, guint64 done)
+{
+  guint64 samples = src->offset + src->block_samples - src->prev_end;
+  gdouble nominal, pace;
+
+  if (!src->done_ns || !src->prev_done || src->idle_ns ||
+      done <= src->prev_done || src->offset < src->prev_end)
+    return;
+  nominal = (gdouble)samples * GST_SECOND / src->rate;
+  pace = (gdouble)(done - src->prev_done) / nominal;
+  src->pace = src->n_paces ? 0.9 * src->pace + 0.1 * pace : pace;
+  src->n_paces++;
+}
+
 /* Samples lost before the block that completed at @done (CLOCK_MONOTONIC)
- * by its fence: when the device fell behind its nominal clock since the
- * anchor (mono0: the last block the fence timed, so that a device off its
- * nominal rate does not drift from it; else the first block). */
+ * by its fence: when the device fell behind its clock. A clocked device
+ * (its pace steady within 5% of nominal) is judged from the last block's
+ * fence at its own pace, so that one running fast cannot hide an overrun
+ * in the time it gained; any other from the first block at the nominal
+ * rate (a device ahead of it lost nothing by waiting). */
 static guint64
 gst_iio_dmabuf_src_fence_lost (GstIioDmabufSrc *src, guint64 done)
 {
@@ -264,6 +286,13 @@ gst_iio_dmabuf_src_fence_lost (GstIioDmabufSrc *src, guint64 done)
       gst_util_uint64_scale_int (
           src->offset + src->block_samples, GST_SECOND, rate);
   GstClockTime slack = MAX (2 * block, 50 * GST_MSECOND);
+
+  gst_iio_dmabuf_src_learn_pace (src, done);
+  if (src->n_paces >= 8 && ABS (src->pace - 1.0) < 0.05 && src->prev_done &&
+      src->offset >= src->prev_end)
+    expect = src->prev_done +
+        (guint64)((gdouble)(src->offset + src->block_samples - src->prev_end) *
+            GST_SECOND / src->rate * src->pace);
 
   if (done > expect + slack) {
     /* far behind the device's nominal clock: a stall */
@@ -350,17 +379,9 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
               by_timestamps >= 0 ? "the device's timestamps"
                                  : "the fences' completion times"));
     }
-    /* A fence's time is the device's own: the next block is judged from
-     * this one, whatever the device's rate. (Without one, done is when the
-     * block was taken, which may lag: judged from the first block, the lag
-     * adds up.) */
-    if (src->done_ns)
-      src->mono0 = MAX (done -
-              MIN (done,
-                  gst_util_uint64_scale_int (
-                      src->offset + src->block_samples, GST_SECOND, rate)),
-          1);
   }
+  src->prev_done = src->done_ns ? done : 0;
+  src->prev_end = src->offset + src->block_samples;
   device = gst_iio_clock_advance (
       &src->clock, src->offset + src->block_samples, done);
 

@@ -45,9 +45,12 @@ struct _GstIioDmabufSrc
   gboolean streaming; /* rw: the buffer is enabled */
   guint64 rw_skip;    /* rw: bytes still to drop at the start */
   GstClockTime ts0;
-  guint64 mono0; /* CLOCK_MONOTONIC of sample 0 by the nominal rate from
-                  * the last block the fence timed (else the first), 0:
-                  * unknown; where loss is judged */
+  guint64 mono0;     /* CLOCK_MONOTONIC of sample 0 by the nominal rate, 0:
+                      * unknown; where loss is judged */
+  guint64 prev_done; /* the last block's fence time, 0: unknown */
+  guint64 prev_end;  /* the sample after the last block */
+  gdouble pace;      /* blocks' completion intervals over nominal (EMA) */
+  guint n_paces;
   guint64 offset;
   gboolean discont;
   guint64 done_ns;      /* when the block being pushed completed, 0: unknown */
