@@ -458,6 +458,9 @@ size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 		sb->sample_index = 0;
 		sb->base = now;
 		sb->samples_since_base = 0;
+		/* once: read per block, a preemption between the two reads
+		 * would move the times by as much */
+		sb->ts_offset = iio_get_time_ns(sb->indio_dev) - ktime_get_ns();
 	} else if (output) {
 		/* The DAC ran dry, or lags far behind its clock: it starts
 		 * again from this block. */
@@ -488,13 +491,10 @@ size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 
 	cur.sample = sb->sample_index;
 	if (cur.timestamp) {
-		/* the offset of the timestamp's clock from CLOCK_MONOTONIC */
-		s64 t = iio_get_time_ns(sb->indio_dev) - ktime_get_ns();
-
 		cur.sample0 = sb->sample_index;
 		cur.rate = rate;
 		cur.ppm = READ_ONCE(st->ppm);
-		cur.t0 = t + ktime_to_ns(sb->base) +
+		cur.t0 = sb->ts_offset + ktime_to_ns(sb->base) +
 			 (s64)sim_clock_ns(sb->samples_since_base, rate, cur.ppm);
 	}
 	spin_lock_irqsave(&st->stats_lock, flags);

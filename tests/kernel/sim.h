@@ -57,6 +57,8 @@ struct sim_buffer {
 	ktime_t base;
 	u64 samples_since_base;
 	u64 sample_index;
+	/* the timestamp's clock less CLOCK_MONOTONIC, read at the enable */
+	s64 ts_offset;
 };
 
 struct sim_state {
