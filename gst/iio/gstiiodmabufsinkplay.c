@@ -71,7 +71,9 @@ gst_iio_dmabuf_sink_dequeue_full (GstIioDmabufSink *sink, GstClockTime timeout,
       g_error_free (err);
       return GST_FLOW_ERROR;
     case GST_IIO_QUEUE_FAILED:
-      /* A failed block: its samples did not play; the stream goes on. */
+      /* A failed block: its samples did not play; the stream goes on, and
+       * the clock runs on over the gap. */
+      gst_iio_clock_run_free (&sink->clock);
       GST_OBJECT_LOCK (sink);
       sink->n_failed++;
       GST_OBJECT_UNLOCK (sink);
