@@ -44,6 +44,14 @@ time_at (GstIioClock *c, guint64 now)
       (gint64)(c->free ? since : MIN (since, c->ahead_max));
 }
 
+/* Shifts base so that a count of @samples reads, from @at on, the time the
+ * clock had reached at @at. Lock held. */
+static void
+carry_on (GstIioClock *c, guint64 at, guint64 samples)
+{
+  c->base += time_at (c, at) - count_time (c, samples);
+}
+
 static GstClockTime
 device_time (GstClock *clock, gpointer user_data)
 {
@@ -154,7 +162,7 @@ gst_iio_clock_advance (GstIioClock *c, guint64 samples, guint64 mono_ns)
   g_mutex_lock (&c->lock);
   if (c->free && c->anchor_ns && c->rate >= 1) {
     /* carry on from where the free-running time got to */
-    c->base += time_at (c, at) - count_time (c, samples);
+    carry_on (c, at, samples);
     c->free = FALSE;
   }
   c->samples = samples;
@@ -171,7 +179,7 @@ gst_iio_clock_run_free (GstIioClock *c)
 
   g_mutex_lock (&c->lock);
   if (c->anchor_ns && c->rate >= 1)
-    c->base = time_at (c, now) - count_time (c, c->samples) + c->base;
+    carry_on (c, now, c->samples);
   c->anchor_ns = now;
   c->free = TRUE;
   g_mutex_unlock (&c->lock);

@@ -212,12 +212,25 @@ gst_iio_dmabuf_src_keep_queue_full (GstIioDmabufSrc *src, GstBuffer **block)
   return gst_iio_dmabuf_src_copy_out (src, block);
 }
 
+/* A block that brought no samples (its transfer failed): it is counted,
+ * never pushed, and the stream skips its samples. */
+static void
+gst_iio_dmabuf_src_skip_failed (GstIioDmabufSrc *src)
+{
+  GST_OBJECT_LOCK (src);
+  src->n_blocks_failed++;
+  GST_OBJECT_UNLOCK (src);
+  src->offset += src->block_samples;
+  src->discont = TRUE;
+}
+
 /* Samples lost before @buffer by the device's timestamps, attached to it
  * as its reference timestamp; -1 when they say nothing (no timestamp
  * channel, or one that cannot be read: then the fences judge); -2 when
  * the buffer holds no new scan (its timestamp is older than the last). */
 static gint64
-gst_iio_dmabuf_src_timestamps_lost (GstIioDmabufSrc *src, GstBuffer *buffer)
+gst_iio_dmabuf_src_timestamps_lost (
+    GstIioDmabufSrc *src, GstBuffer *buffer, GstClockTime block)
 {
   GError *err = NULL;
   gboolean mapped, stale;
@@ -244,9 +257,7 @@ gst_iio_dmabuf_src_timestamps_lost (GstIioDmabufSrc *src, GstBuffer *buffer)
       &src->timestamps, ts, src->offset, src->rate, &stale);
   if (stale)
     return -2;
-  gst_iio_timestamps_attach (&src->timestamps, buffer, ts,
-      gst_util_uint64_scale_int (
-          src->block_samples, GST_SECOND, (gint)src->rate));
+  gst_iio_timestamps_attach (&src->timestamps, buffer, ts, block);
   return (gint64)lost;
 }
 
@@ -277,11 +288,10 @@ gst_iio_dmabuf_src_learn_pace (GstIioDmabufSrc *src, guint64 done)
  * in the time it gained; any other from the first block at the nominal
  * rate (a device ahead of it lost nothing by waiting). */
 static guint64
-gst_iio_dmabuf_src_fence_lost (GstIioDmabufSrc *src, guint64 done)
+gst_iio_dmabuf_src_fence_lost (
+    GstIioDmabufSrc *src, guint64 done, GstClockTime block)
 {
   gint rate = (gint)src->rate;
-  GstClockTime block =
-      gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
   guint64 expect = src->mono0 +
       gst_util_uint64_scale_int (
           src->offset + src->block_samples, GST_SECOND, rate);
@@ -327,15 +337,14 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
       gst_util_uint64_scale_int (src->block_samples, GST_SECOND, rate);
   guint64 mono = gst_iio_now_ns ();
   guint64 done = src->done_ns && src->done_ns < mono ? src->done_ns : mono;
-  gint64 by_timestamps = gst_iio_dmabuf_src_timestamps_lost (src, buffer);
+  gint64 by_timestamps =
+      gst_iio_dmabuf_src_timestamps_lost (src, buffer, block);
   GstClockTime device, at_done;
 
   if (by_timestamps == -2) {
     /* (industrialio-buffer-dmaengine completes a failed transfer like a
      * good one: docs/kernel-notes.md) */
-    GST_OBJECT_LOCK (src);
-    src->n_blocks_failed++;
-    GST_OBJECT_UNLOCK (src);
+    gst_iio_dmabuf_src_skip_failed (src);
     GST_ELEMENT_WARNING (src, RESOURCE, READ,
         ("An IIO transfer brought no new samples: its block is dropped"),
         ("the timestamp of its first scan is older than the last block's "
@@ -343,8 +352,6 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
             gst_structure_get_string (
                 gst_caps_get_structure (src->timestamps.reference, 0),
                 "clock")));
-    src->offset += src->block_samples;
-    src->discont = TRUE;
     return FALSE;
   }
 
@@ -358,7 +365,7 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   } else {
     guint64 lost = by_timestamps >= 0
         ? (guint64)by_timestamps
-        : gst_iio_dmabuf_src_fence_lost (src, done);
+        : gst_iio_dmabuf_src_fence_lost (src, done, block);
 
     if (lost) {
       src->offset += lost;
@@ -470,13 +477,9 @@ gst_iio_dmabuf_src_create_dmabuf (GstIioDmabufSrc *src, GstBuffer **out)
         return gst_iio_dmabuf_src_gone (src, err);
       case GST_IIO_QUEUE_FAILED:
         /* A failed block: its data is not pushed; the stream goes on. */
-        GST_OBJECT_LOCK (src);
-        src->n_blocks_failed++;
-        GST_OBJECT_UNLOCK (src);
+        gst_iio_dmabuf_src_skip_failed (src);
         GST_IIO_POST_WARNING (src, err);
         err = NULL;
-        src->offset += src->block_samples;
-        src->discont = TRUE;
         break;
       case GST_IIO_QUEUE_ERROR:
         GST_IIO_POST_ERROR (src, err);
