@@ -229,16 +229,22 @@ static void sim_cursor_next(struct sim_cursor *cur)
 	}
 }
 
+/* One value of @bytes (2 or 4), little endian. */
+static void sim_put_value(u8 *p, u32 v, unsigned int bytes)
+{
+	if (bytes == 2)
+		put_unaligned_le16((u16)v, p);
+	else
+		put_unaligned_le32(v, p);
+}
+
 static void sim_fill_chunk(struct sim_cursor *cur, u8 *p, size_t len)
 {
 	while (len) {
 		u32 v = sim_cursor_value(cur);
 
 		if (cur->byte == 0 && len >= cur->bytes) {
-			if (cur->bytes == 2)
-				put_unaligned_le16((u16)v, p);
-			else
-				put_unaligned_le32(v, p);
+			sim_put_value(p, v, cur->bytes);
 			p += cur->bytes;
 			len -= cur->bytes;
 			sim_cursor_next(cur);
@@ -278,14 +284,10 @@ static void sim_build_scan(const struct sim_cursor *cur, u8 *scan)
 	unsigned int j;
 
 	memset(scan, 0, cur->scan_bytes);
-	for (j = 0; j < cur->nen; j++) {
-		u32 v = (u32)(cur->sample + (u64)cur->idx[j] * SIM_CHANNEL_STEP);
-
-		if (cur->bytes == 2)
-			put_unaligned_le16((u16)v, scan + j * 2);
-		else
-			put_unaligned_le32(v, scan + j * 4);
-	}
+	for (j = 0; j < cur->nen; j++)
+		sim_put_value(scan + j * cur->bytes,
+			      (u32)(cur->sample + (u64)cur->idx[j] * SIM_CHANNEL_STEP),
+			      cur->bytes);
 	put_unaligned_le64((u64)t, scan + cur->scan_bytes - 8);
 }
 
@@ -398,7 +400,8 @@ static ktime_t sim_due(struct sim_buffer *sb, u32 rate)
 						   READ_ONCE(st->ppm)));
 }
 
-void sim_skip_samples(struct sim_buffer *sb, u64 n)
+/* The converter's clock moves on by @n samples that no block took. */
+static void sim_skip_samples(struct sim_buffer *sb, u64 n)
 {
 	if (!sb->running)
 		return;
@@ -535,24 +538,30 @@ static bool sim_has_work(struct sim_buffer *sb)
 	       !READ_ONCE(sb->aborting);
 }
 
+void sim_fail_transfer(struct sim_buffer *sb, size_t bytes)
+{
+	struct sim_state *st = sim_buffer_state(sb);
+	size_t sample_bytes = sim_scan_bytes(st);
+	unsigned long flags;
+
+	if (sample_bytes)
+		sim_skip_samples(sb, div_u64(bytes, sample_bytes));
+	spin_lock_irqsave(&st->stats_lock, flags);
+	st->failed++;
+	spin_unlock_irqrestore(&st->stats_lock, flags);
+}
+
 /*
  * Completes a DMABUF block with an error on its fence, as an abort does.
  * The converter ran on: the samples the block would have held are lost.
  */
 static void sim_fail_block(struct sim_buffer *sb, struct iio_dma_buffer_block *block)
 {
-	struct sim_state *st = sim_buffer_state(sb);
-	size_t sample_bytes = sim_scan_bytes(st);
-	unsigned long flags;
 	LIST_HEAD(one);
 
-	if (sample_bytes)
-		sim_skip_samples(sb, div_u64(block->bytes_used, sample_bytes));
+	sim_fail_transfer(sb, block->bytes_used);
 	list_add(&block->head, &one);
 	iio_dma_buffer_block_list_abort(&sb->queue, &one);
-	spin_lock_irqsave(&st->stats_lock, flags);
-	st->failed++;
-	spin_unlock_irqrestore(&st->stats_lock, flags);
 }
 
 static int sim_thread(void *data)

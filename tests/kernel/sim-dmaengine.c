@@ -25,8 +25,6 @@ static int sim_dmac_transfer(void *ctx, struct sim_dmac_xfer *x)
 {
 	struct sim_buffer *sb = ctx;
 	struct sim_state *st = sim_buffer_state(sb);
-	size_t sample_bytes;
-	unsigned long flags;
 
 	if (x->restart) {
 		sb->running = false;
@@ -38,12 +36,7 @@ static int sim_dmac_transfer(void *ctx, struct sim_dmac_xfer *x)
 	if (READ_ONCE(sb->aborting))
 		return -EINTR;
 	if (atomic_add_unless(&st->fail_next, -1, 0)) {
-		sample_bytes = sim_scan_bytes(st);
-		if (sample_bytes)
-			sim_skip_samples(sb, div_u64(x->len, sample_bytes));
-		spin_lock_irqsave(&st->stats_lock, flags);
-		st->failed++;
-		spin_unlock_irqrestore(&st->stats_lock, flags);
+		sim_fail_transfer(sb, x->len);
 		return -EIO;
 	}
 	x->done = sim_process(sb, NULL, x);

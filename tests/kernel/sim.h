@@ -111,9 +111,9 @@ size_t sim_process(struct sim_buffer *sb, struct iio_dma_buffer_block *block,
 unsigned int sim_enabled_channels(struct sim_state *st, unsigned int *idx);
 /* Bytes of one scan of the enabled channels, the timestamp's included. */
 size_t sim_scan_bytes(struct sim_state *st);
-/* The converter's clock moves on by @n samples that no block took (a
- * failed transfer): lost with it. */
-void sim_skip_samples(struct sim_buffer *sb, u64 n);
+/* A transfer of @bytes failed: the converter ran on (its samples are lost
+ * with it, the clock moves on) and sim_failed counts it. */
+void sim_fail_transfer(struct sim_buffer *sb, size_t bytes);
 
 /* sim-dmaengine.c: the device on industrialio-buffer-dmaengine; takes @sb. */
 int sim_probe_dmaengine(struct device *dev, struct iio_dev *indio_dev,
