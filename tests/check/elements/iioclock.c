@@ -143,6 +143,29 @@ seen_free (Seen *s)
   g_free (s);
 }
 
+/* After a run of @pipe: it took @element's clock when @provide, else the
+ * system clock (and @element offers none). */
+static void
+check_pipeline_clock (GstElement *pipe, GstElement *element, gboolean provide)
+{
+  GstClock *clock = gst_element_get_clock (pipe);
+  GstClock *own = gst_element_provide_clock (element);
+
+  fail_unless (clock != NULL);
+  if (provide) {
+    fail_unless (clock == own, "the pipeline took %s, not %s's",
+        GST_OBJECT_NAME (clock), GST_OBJECT_NAME (element));
+    fail_unless (g_str_has_suffix (GST_OBJECT_NAME (clock), "-clock"));
+  } else {
+    fail_unless (own == NULL);
+    fail_unless (GST_IS_SYSTEM_CLOCK (clock), "the pipeline took %s",
+        GST_OBJECT_NAME (clock));
+  }
+  gst_object_unref (clock);
+  if (own)
+    gst_object_unref (own);
+}
+
 /* The source offers its clock, and a pipeline of it takes it; with
  * provide-clock=false, the pipeline takes the system clock. */
 GST_START_TEST (test_clock_provided)
@@ -155,7 +178,6 @@ GST_START_TEST (test_clock_provided)
               " samples-per-buffer=4800 provide-clock=false ! fakesink",
         NULL);
     GstElement *src = gst_bin_get_by_name (GST_BIN (pipe), "src");
-    GstClock *clock, *own;
 
     fail_unless_equals_int (
         GST_OBJECT_FLAG_IS_SET (src, GST_ELEMENT_FLAG_PROVIDE_CLOCK), provide);
@@ -165,21 +187,7 @@ GST_START_TEST (test_clock_provided)
     fail_unless_equals_int (
         gst_element_get_state (pipe, NULL, NULL, 30 * GST_SECOND),
         GST_STATE_CHANGE_SUCCESS);
-    clock = gst_element_get_clock (pipe);
-    own = gst_element_provide_clock (src);
-    fail_unless (clock != NULL);
-    if (provide) {
-      fail_unless (clock == own, "the pipeline took %s, not the device's",
-          GST_OBJECT_NAME (clock));
-      fail_unless (g_str_has_suffix (GST_OBJECT_NAME (clock), "-clock"));
-    } else {
-      fail_unless (own == NULL);
-      fail_unless (GST_IS_SYSTEM_CLOCK (clock), "the pipeline took %s",
-          GST_OBJECT_NAME (clock));
-    }
-    gst_object_unref (clock);
-    if (own)
-      gst_object_unref (own);
+    check_pipeline_clock (pipe, src, provide);
     gst_element_set_state (pipe, GST_STATE_NULL);
     gst_object_unref (src);
     gst_object_unref (pipe);
@@ -287,41 +295,7 @@ GST_START_TEST (test_drift_warning)
 
 GST_END_TEST;
 
-/* The DAC's clock. Waits for EOS of @pipe: every warning (its source's
- * name and text, one per line) goes into @warnings; an error fails. */
-static void
-wait_eos_collecting (GstElement *pipe, GstClockTime timeout, GString *warnings)
-{
-  GstBus *bus = gst_element_get_bus (pipe);
-  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
-
-  for (;;) {
-    gint64 left = deadline - g_get_monotonic_time ();
-    GstMessage *msg =
-        gst_bus_timed_pop_filtered (bus, MAX (left, 0) * GST_USECOND,
-            GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    fail_unless (msg != NULL, "no EOS in time");
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      gst_message_unref (msg);
-      break;
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      gst_message_parse_error (msg, &err, &dbg);
-      fail ("error: %s (%s)", err->message, dbg);
-    }
-    gst_message_parse_warning (msg, &err, &dbg);
-    iiosim_check_two_halves (err->message, dbg);
-    g_string_append_printf (warnings, "%s: %s\n",
-        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
-    g_clear_error (&err);
-    g_free (dbg);
-    gst_message_unref (msg);
-  }
-  gst_object_unref (bus);
-}
+/* The DAC's clock. */
 
 /* (mono, running) of the pipeline clock at each buffer the probe sees */
 typedef struct
@@ -368,7 +342,6 @@ GST_START_TEST (test_sink_clock_provided)
         provide ? "true" : "false");
     GstElement *pipe = gst_parse_launch (desc, NULL);
     GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
-    GstClock *clock, *own;
 
     fail_unless_equals_int (
         GST_OBJECT_FLAG_IS_SET (sink, GST_ELEMENT_FLAG_PROVIDE_CLOCK), provide);
@@ -378,20 +351,7 @@ GST_START_TEST (test_sink_clock_provided)
     /* (a live source, paced by the DAC's clock, which runs on before the
      * DAC starts: no deadlock) */
     iiosim_wait_eos (pipe, 30 * GST_SECOND, desc);
-    clock = gst_element_get_clock (pipe);
-    own = gst_element_provide_clock (sink);
-    fail_unless (clock != NULL);
-    if (provide) {
-      fail_unless (clock == own, "the pipeline took %s, not the DAC's",
-          GST_OBJECT_NAME (clock));
-    } else {
-      fail_unless (own == NULL);
-      fail_unless (GST_IS_SYSTEM_CLOCK (clock), "the pipeline took %s",
-          GST_OBJECT_NAME (clock));
-    }
-    gst_object_unref (clock);
-    if (own)
-      gst_object_unref (own);
+    check_pipeline_clock (pipe, sink, provide);
     gst_element_set_state (pipe, GST_STATE_NULL);
     gst_object_unref (sink);
     gst_object_unref (pipe);
@@ -427,7 +387,7 @@ GST_START_TEST (test_live_source_paced_by_dac)
     iiosim_write (DAC, "sim_ppm", G_STRINGIFY (DAC_PPM));
     fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
         GST_STATE_CHANGE_FAILURE);
-    wait_eos_collecting (pipe, 60 * GST_SECOND, warnings);
+    iiosim_wait_eos_collecting (pipe, 60 * GST_SECOND, desc, warnings);
     iiosim_write (DAC, "sim_ppm", "0");
     underruns = iiosim_stat_u64 (sink, "underruns");
     drift = iiosim_stat_double (sink, "drift-ppm");
@@ -493,7 +453,7 @@ GST_START_TEST (test_adc_fast_into_dac)
   iiosim_write (ADC, "sim_ppm", "20000");
   fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
-  wait_eos_collecting (pipe, 60 * GST_SECOND, warnings);
+  iiosim_wait_eos_collecting (pipe, 60 * GST_SECOND, "ADC -> DAC", warnings);
   iiosim_write (ADC, "sim_ppm", "0");
   clock = gst_element_get_clock (pipe);
   adc_clock = gst_element_provide_clock (src);

@@ -674,13 +674,12 @@ iiosim_expect_permission_denied (
 /* Waits up to @timeout for EOS of @pipe, where the DAC may run dry: the
  * sink's underrun warnings are counted and returned, any other warning or
  * error fails the test, naming @what. */
-guint
-iiosim_wait_eos_counting_underruns (
-    GstElement *pipe, GstClockTime timeout, const gchar *what)
+void
+iiosim_wait_eos_collecting (GstElement *pipe, GstClockTime timeout,
+    const gchar *what, GString *warnings)
 {
   GstBus *bus = gst_element_get_bus (pipe);
   gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
-  guint underruns = 0;
 
   for (;;) {
     gint64 left = deadline - g_get_monotonic_time ();
@@ -695,20 +694,40 @@ iiosim_wait_eos_counting_underruns (
       gst_message_unref (msg);
       break;
     }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
       gst_message_parse_error (msg, &err, &dbg);
-    else
-      gst_message_parse_warning (msg, &err, &dbg);
-    fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING &&
-            g_str_has_prefix (err->message, "Underrun"),
-        "%s: %s: %s (%s)", what, GST_MESSAGE_TYPE_NAME (msg), err->message,
-        dbg);
-    underruns++;
+      fail ("%s: error: %s (%s)", what, err->message, dbg);
+    }
+    gst_message_parse_warning (msg, &err, &dbg);
+    iiosim_check_two_halves (err->message, dbg);
+    g_string_append_printf (warnings, "%s: %s\n",
+        GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
     g_clear_error (&err);
     g_free (dbg);
     gst_message_unref (msg);
   }
   gst_object_unref (bus);
+}
+
+guint
+iiosim_wait_eos_counting_underruns (
+    GstElement *pipe, GstClockTime timeout, const gchar *what)
+{
+  GString *warnings = g_string_new (NULL);
+  gchar **lines;
+  guint underruns = 0;
+
+  iiosim_wait_eos_collecting (pipe, timeout, what, warnings);
+  lines = g_strsplit (warnings->str, "\n", -1);
+  for (guint i = 0; lines[i] && *lines[i]; i++) {
+    const gchar *text = strstr (lines[i], ": ");
+
+    fail_unless (text && g_str_has_prefix (text + 2, "Underrun"),
+        "%s: warning from %s", what, lines[i]);
+    underruns++;
+  }
+  g_strfreev (lines);
+  g_string_free (warnings, TRUE);
   return underruns;
 }
 

@@ -121,6 +121,11 @@ guint64 iiosim_pattern_fnv (guint64 n_samples);
  * sample @first into @data (4 * @n bytes): what the ADC fills a buffer with. */
 void iiosim_pattern_fill (guint8 *data, guint64 first, guint n);
 
+/* Waits up to @timeout for EOS of @pipe: each warning (two halves) goes
+ * into @warnings as a line "<source's name>: <text>"; an error, or no EOS,
+ * fails the test, naming @what. */
+void iiosim_wait_eos_collecting (GstElement *pipe, GstClockTime timeout,
+    const gchar *what, GString *warnings);
 /* Waits up to @timeout for EOS of @pipe, where the DAC may run dry: the
  * sink's underrun warnings are counted and returned, any other warning or
  * error fails the test, naming @what. */
