@@ -160,7 +160,8 @@ probe_dmabuf (GstIioDevice *dev, gchar **unknown)
     g_error_free (err);
     return FALSE;
   }
-  ok = gst_iio_probe_dmabuf (buf, GST_IIO_DEFAULT_DMA_HEAP, &problem, NULL);
+  ok = gst_iio_probe_dmabuf (
+      NULL, buf, GST_IIO_DEFAULT_DMA_HEAP, &problem, NULL);
   GST_DEBUG ("%s: DMABUF %s%s", gst_iio_device_get_id (dev),
       ok ? "supported" : "refused: ", problem ? problem : "");
   g_free (problem);

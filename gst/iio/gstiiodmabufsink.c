@@ -407,7 +407,7 @@ gst_iio_dmabuf_sink_prepare (GstIioDmabufSink *sink)
   if (sink->settings.io_mode == GST_IIO_IO_MODE_RW)
     probe.heap = g_steal_pointer (&heap);
   else
-    gst_iio_dmabuf_probe_run (GST_ELEMENT (sink), sink->buf, heap,
+    gst_iio_dmabuf_probe_run (GST_ELEMENT (sink), sink->dev, sink->buf, heap,
         sink->settings.io_mode == GST_IIO_IO_MODE_AUTO, &probe);
   g_free (heap);
   /* The last run's probe was kept until now: an allocation query from an

@@ -46,6 +46,15 @@ gst_iio_dmabuf_sink_rw_start (GstIioDmabufSink *sink, gsize size)
         sink->block_bytes);
   }
   scans = sink->block_bytes / sink->scan_bytes;
+  if (sink->block_bytes > gst_iio_fileio_block_max ()) {
+    scans = gst_iio_fileio_scans (1, scans, sink->scan_bytes,
+        sink->length_align, gst_iio_fileio_block_max ());
+    sink->block_bytes = (gsize)scans * sink->scan_bytes;
+    GST_INFO_OBJECT (sink,
+        "fileio blocks of %" G_GSIZE_FORMAT " bytes: the most the kernel "
+        "allocates in one piece",
+        sink->block_bytes);
+  }
   /* The kernel splits the buffer into two fileio blocks: each is a block. */
   if (!gst_iio_device_set_buffer_length (sink->dev, 2 * scans, &err) ||
       !gst_iio_enable_fileio (

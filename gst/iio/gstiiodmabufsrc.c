@@ -383,7 +383,7 @@ gst_iio_dmabuf_src_start (GstBaseSrc *bsrc)
      * DMABUF user: gst_iio_enable_fileio()) */
     src->dmabuf.heap = g_steal_pointer (&heap);
   } else {
-    gst_iio_dmabuf_probe_run (GST_ELEMENT (src), src->buf, heap,
+    gst_iio_dmabuf_probe_run (GST_ELEMENT (src), src->dev, src->buf, heap,
         src->settings.io_mode == GST_IIO_IO_MODE_AUTO, &src->dmabuf);
     g_free (heap);
     GST_INFO_OBJECT (src, "DMABUF %s (dma-bufs from %s)%s%s",

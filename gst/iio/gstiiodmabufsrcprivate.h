@@ -84,11 +84,13 @@ gboolean gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer);
 
 /* io-mode=rw: the kernel splits its buffer into two fileio blocks, and
  * read() sees a block's samples once it is full. Each holds half the
- * queue's blocks (1 at least), so the queue's time is the device's too. */
+ * queue's blocks (1 at least), so the queue's time is the device's too,
+ * within what the kernel can allocate in one piece. */
 static inline guint
 gst_iio_dmabuf_src_rw_fileio_samples (GstIioDmabufSrc *src)
 {
-  return (MAX (src->n_blocks, 2) + 1) / 2 * src->block_samples;
+  return gst_iio_fileio_scans (src->n_blocks, src->block_samples,
+      src->scan_bytes, src->length_align, gst_iio_fileio_block_max ());
 }
 
 G_END_DECLS

@@ -66,45 +66,104 @@ gst_iio_open_buffer (GstElement *element, const gchar *spec,
   return TRUE;
 }
 
+/* Scans in the buffer while gst_iio_leave_fileio() enables it: two fileio
+ * blocks of 1024 scans, a few pages, and whole bus words for any
+ * length_align_bytes up to 1024. */
+#define LEAVE_FILEIO_SCANS 2048
+
 gboolean
-gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap, gchar **problem,
-    gboolean *alloc_failed)
+gst_iio_leave_fileio (GstIioDevice *dev, GError **error)
+{
+  g_autofree gchar *length =
+      gst_iio_device_read_buffer_attr (dev, "length", error);
+  guint64 scans;
+  gboolean ok;
+
+  ensure_debug ();
+  if (!length ||
+      !g_ascii_string_to_unsigned (
+          g_strstrip (length), 10, 1, G_MAXUINT, &scans, error))
+    return FALSE;
+  GST_INFO ("%s: enabling and disabling the buffer once to leave fileio mode",
+      gst_iio_device_get_id (dev));
+  ok = gst_iio_device_set_buffer_length (dev, LEAVE_FILEIO_SCANS, error) &&
+      gst_iio_device_set_buffer_enabled (dev, TRUE, error) &&
+      gst_iio_device_set_buffer_enabled (dev, FALSE, error);
+  /* the length back, after a failure too */
+  return gst_iio_device_set_buffer_length (
+             dev, (guint)scans, ok ? error : NULL) &&
+      ok;
+}
+
+/* One attach and detach of @fd: NULL, or why not. */
+static GError *
+try_attach (GstIioBuffer *buf, gint fd)
+{
+  GError *err = NULL;
+  GstIioAttachment *att = gst_iio_buffer_attach (buf, fd, &err);
+
+  if (att)
+    gst_iio_buffer_detach (buf, att);
+  return err;
+}
+
+gboolean
+gst_iio_probe_dmabuf (GstIioDevice *dev, GstIioBuffer *buf, const gchar *heap,
+    gchar **problem, gboolean *alloc_failed)
 {
   const gchar *source;
   GError *err = NULL;
-  gboolean ok = FALSE;
   gint fd;
 
+  ensure_debug ();
   *problem = NULL;
   fd = gst_iio_dmabuf_alloc_fd (heap, 4096, &source, &err);
   if (alloc_failed)
     *alloc_failed = fd < 0;
+  if (fd < 0 && !err)
+    g_set_error (&err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+        "Cannot allocate a dma-buf from %s", heap);
   if (fd >= 0) {
-    GstIioAttachment *att = gst_iio_buffer_attach (buf, fd, &err);
+    err = try_attach (buf, fd);
+    /* EBUSY from a disabled buffer that is ours: the DMA buffer stayed in
+     * fileio mode after an enable that failed (see gstiioelement.h). */
+    if (dev && err &&
+        g_error_matches (
+            err, GST_IIO_BUFFER_ERROR, GST_IIO_BUFFER_ERROR_BUSY) &&
+        !gst_iio_device_get_buffer_enabled (dev)) {
+      GError *left = NULL;
 
-    ok = att != NULL;
-    if (att)
-      gst_iio_buffer_detach (buf, att);
+      GST_WARNING ("%s: the disabled buffer is in fileio mode (%s)",
+          gst_iio_device_get_id (dev), err->message);
+      if (gst_iio_leave_fileio (dev, &left)) {
+        g_clear_error (&err);
+        err = try_attach (buf, fd);
+      } else {
+        GST_WARNING ("could not leave fileio mode: %s", left->message);
+        g_error_free (left);
+      }
+    }
     close (fd);
   }
   if (err) {
-    ok = FALSE;
     *problem = g_strdup (err->message);
     g_error_free (err);
+    return FALSE;
   }
-  return ok;
+  return TRUE;
 }
 
 void
-gst_iio_dmabuf_probe_run (GstElement *element, GstIioBuffer *buf,
-    const gchar *heap, gboolean fallback, GstIioDmabufProbe *probe)
+gst_iio_dmabuf_probe_run (GstElement *element, GstIioDevice *dev,
+    GstIioBuffer *buf, const gchar *heap, gboolean fallback,
+    GstIioDmabufProbe *probe)
 {
   gchar *heap_problem;
 
   gst_iio_dmabuf_probe_clear (probe);
   probe->heap = g_strdup (heap);
-  probe->ok =
-      gst_iio_probe_dmabuf (buf, heap, &probe->problem, &probe->alloc_failed);
+  probe->ok = gst_iio_probe_dmabuf (
+      dev, buf, heap, &probe->problem, &probe->alloc_failed);
   if (probe->ok || !probe->alloc_failed || !fallback ||
       !g_strcmp0 (heap, GST_IIO_UDMABUF))
     return;
@@ -115,7 +174,7 @@ gst_iio_dmabuf_probe_run (GstElement *element, GstIioBuffer *buf,
   g_free (probe->heap);
   probe->heap = g_strdup (GST_IIO_UDMABUF);
   probe->ok = gst_iio_probe_dmabuf (
-      buf, probe->heap, &probe->problem, &probe->alloc_failed);
+      dev, buf, probe->heap, &probe->problem, &probe->alloc_failed);
   if (probe->ok || !probe->alloc_failed) {
     GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
         ("Cannot allocate dma-bufs from the dma-heap %s: allocating them "
@@ -219,8 +278,17 @@ gst_iio_enable_fileio (GstIioDevice *dev, GstIioBuffer *buf, const gchar *heap,
   gint fd = gst_iio_dmabuf_alloc_fd (heap, 4096, &source, NULL);
 
   for (;;) {
-    if (!gst_iio_device_set_buffer_enabled (dev, TRUE, error))
+    if (!gst_iio_device_set_buffer_enabled (dev, TRUE, error)) {
+      GError *left = NULL;
+
+      /* A failed enable can leave the buffer in fileio mode, and the next
+       * user's attach refused: leave it, as a DMABUF user would. */
+      if (!gst_iio_leave_fileio (dev, &left)) {
+        GST_INFO ("%s", left->message);
+        g_error_free (left);
+      }
       break;
+    }
     if (fd < 0 || !(att = gst_iio_buffer_attach (buf, fd, NULL))) {
       if (block_ring)
         *block_ring = fd < 0 || !gst_iio_buffer_has_no_dma_ops (buf);

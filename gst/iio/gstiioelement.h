@@ -8,6 +8,7 @@
 #define __GST_IIO_ELEMENT_H__
 
 #include <gst/gst.h>
+#include <unistd.h>
 #include "gstiiobuffer.h"
 #include "gstiiodevice.h"
 #include "gstiioqueue.h"
@@ -34,9 +35,33 @@ gboolean gst_iio_clear_stale_enable (
  * does DMABUF at all, before anything is negotiated. FALSE with the reason
  * in @problem (free it) when it does not; @alloc_failed (may be NULL) then
  * says whether the dma-buf could not even be allocated (the heap's fault,
- * not the IIO buffer's). */
-gboolean gst_iio_probe_dmabuf (GstIioBuffer *buf, const gchar *heap,
-    gchar **problem, gboolean *alloc_failed);
+ * not the IIO buffer's). With @dev (the buffer's device, opened by the
+ * caller, or NULL to only look), a disabled buffer that refuses the attach
+ * as busy is taken out of fileio mode (gst_iio_leave_fileio()) and probed
+ * again. */
+gboolean gst_iio_probe_dmabuf (GstIioDevice *dev, GstIioBuffer *buf,
+    const gchar *heap, gchar **problem, gboolean *alloc_failed);
+
+/* industrialio-buffer-dma (6.11 to 7.2 at least) puts its queue in fileio
+ * mode at each enable that finds no dma-buf attached, before the driver
+ * starts, and leaves that mode only when a started buffer is disabled. An
+ * enable that fails on the way (its fileio blocks could not be allocated,
+ * the driver would not start) leaves a disabled buffer in fileio mode, and
+ * every DMABUF attach is refused with EBUSY from then on. This enables the
+ * buffer once with a small length and disables it, the length then set
+ * back: the way out. */
+gboolean gst_iio_leave_fileio (GstIioDevice *dev, GError **error);
+
+/* The largest fileio block the kernel can be asked for: the DMA buffer
+ * allocates each of its two fileio blocks in one physically contiguous
+ * piece, and the page allocator gives at most 1024 pages at once (the
+ * default MAX_PAGE_ORDER 10: 4 MiB with 4 KiB pages). A larger one fails
+ * the enable with ENOMEM, after a kernel warning. */
+static inline gsize
+gst_iio_fileio_block_max (void)
+{
+  return (gsize)sysconf (_SC_PAGESIZE) << 10;
+}
 
 /* What an element found at start about DMABUF on its IIO buffer. */
 typedef struct
@@ -52,8 +77,9 @@ typedef struct
 /* Probes @buf with dma-bufs from @heap. In io-mode=auto (@fallback), a
  * heap that cannot allocate gives way to udmabuf, with a warning on
  * @element that names the heap and the error. */
-void gst_iio_dmabuf_probe_run (GstElement *element, GstIioBuffer *buf,
-    const gchar *heap, gboolean fallback, GstIioDmabufProbe *probe);
+void gst_iio_dmabuf_probe_run (GstElement *element, GstIioDevice *dev,
+    GstIioBuffer *buf, const gchar *heap, gboolean fallback,
+    GstIioDmabufProbe *probe);
 void gst_iio_dmabuf_probe_clear (GstIioDmabufProbe *probe);
 /* When the probe failed: posts an error on @element and returns FALSE if
  * io-mode @mode asked for DMABUF; in auto, posts the warning that the

@@ -161,6 +161,21 @@ gst_iio_scans_step (guint scan_bytes, guint align)
 }
 
 guint
+gst_iio_fileio_scans (guint n_blocks, guint block_samples, guint scan_bytes,
+    guint align, gsize max_bytes)
+{
+  guint64 want = (guint64)(MAX (n_blocks, 2) + 1) / 2 * block_samples;
+  guint64 max = max_bytes / MAX (scan_bytes, 1);
+  guint step = gst_iio_scans_step (scan_bytes, align);
+
+  if (want <= max)
+    return (guint)want;
+  if (block_samples && block_samples <= max)
+    return (guint)(max / block_samples * block_samples);
+  return (guint)MAX (step, max / step * step);
+}
+
+guint
 gst_iio_samples_per_block (
     guint requested, gdouble rate, guint scan_bytes, guint align)
 {

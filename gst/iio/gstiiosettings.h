@@ -109,6 +109,14 @@ GstStructure *gst_iio_parse_attributes (const gchar *text);
 /* The fewest scans of @scan_bytes that make a multiple of @align bytes. */
 guint gst_iio_scans_step (guint scan_bytes, guint align);
 
+/* Scans per fileio block of a buffer whose queue is @n_blocks blocks of
+ * @block_samples scans of @scan_bytes: half the queue (one block at
+ * least), as read() sees the kernel's two fileio blocks, but at most
+ * @max_bytes (gst_iio_fileio_block_max()): whole blocks when one fits,
+ * else whole multiples of gst_iio_scans_step() for @align. */
+guint gst_iio_fileio_scans (guint n_blocks, guint block_samples,
+    guint scan_bytes, guint align, gsize max_bytes);
+
 /* Samples per block: @requested when not 0, else about GST_IIO_BLOCK_MS of
  * @rate, and at least the scans that fill GST_IIO_MIN_AUTO_BLOCK_BYTES,
  * bounded, and a multiple of gst_iio_scans_step(). */

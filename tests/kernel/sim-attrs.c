@@ -125,6 +125,7 @@ enum sim_attr {
 	SIM_QUEUED,
 	SIM_WARN,
 	SIM_LEAK_NEXT,
+	SIM_FAIL_ENABLE,
 };
 
 static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
@@ -149,6 +150,9 @@ static ssize_t sim_attr_show(struct device *dev, struct device_attribute *attr,
 		break;
 	case SIM_LEAK_NEXT:
 		v = atomic_read(&st->leak_next);
+		break;
+	case SIM_FAIL_ENABLE:
+		v = atomic_read(&st->fail_enable);
 		break;
 	case SIM_BLOCKS:
 		v = st->blocks;
@@ -204,6 +208,9 @@ static ssize_t sim_attr_store(struct device *dev, struct device_attribute *attr,
 		break;
 	case SIM_LEAK_NEXT:
 		atomic_set(&st->leak_next, val);
+		break;
+	case SIM_FAIL_ENABLE:
+		atomic_set(&st->fail_enable, val);
 		break;
 	case SIM_WARN:
 		/* for the test that the guest's kernel-log check can fail */
@@ -269,6 +276,7 @@ static IIO_DEVICE_ATTR(sim_failed, 0444, sim_attr_show, NULL, SIM_FAILED);
 static IIO_DEVICE_ATTR(sim_queued, 0444, sim_attr_show, NULL, SIM_QUEUED);
 static IIO_DEVICE_ATTR(sim_warn, 0200, NULL, sim_attr_store, SIM_WARN);
 static IIO_DEVICE_ATTR(sim_leak_next, 0644, sim_attr_show, sim_attr_store, SIM_LEAK_NEXT);
+static IIO_DEVICE_ATTR(sim_fail_enable, 0644, sim_attr_show, sim_attr_store, SIM_FAIL_ENABLE);
 
 static struct attribute *sim_attrs[] = {
 	&iio_dev_attr_sim_free_run.dev_attr.attr,
@@ -286,6 +294,7 @@ static struct attribute *sim_attrs[] = {
 	&iio_dev_attr_sim_queued.dev_attr.attr,
 	&iio_dev_attr_sim_warn.dev_attr.attr,
 	&iio_dev_attr_sim_leak_next.dev_attr.attr,
+	&iio_dev_attr_sim_fail_enable.dev_attr.attr,
 	NULL
 };
 
@@ -293,9 +302,25 @@ static const struct attribute_group sim_attr_group = {
 	.attrs = sim_attrs,
 };
 
+/*
+ * The core calls this after the buffer's request_update and before it
+ * enables the buffer: a failure here is a device that would not start
+ * (sim_fail_enable), after the DMA buffer has set up its fileio blocks.
+ */
+static int sim_update_scan_mode(struct iio_dev *indio_dev,
+				const unsigned long *scan_mask)
+{
+	struct sim_state *st = iio_priv(indio_dev);
+
+	if (atomic_add_unless(&st->fail_enable, -1, 0))
+		return -EIO;
+	return 0;
+}
+
 const struct iio_info sim_info = {
 	.read_raw = sim_read_raw,
 	.write_raw = sim_write_raw,
+	.update_scan_mode = sim_update_scan_mode,
 	.attrs = &sim_attr_group,
 };
 

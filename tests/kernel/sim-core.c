@@ -52,6 +52,9 @@
  *                   kernel-log check must fail on it)
  *   sim_leak_next   N: each of the next N blocks leaks 128 bytes of
  *                   kmalloc (the debug kernel's leak check must fail)
+ *   sim_fail_enable N: the next N buffer enables fail (-EIO), after the
+ *                   buffer's request_update, as a device that does not
+ *                   start (update_scan_mode)
  * Counters: sim_blocks, sim_bytes, sim_checksum, sim_samples_lost,
  * sim_cyclic_repeats, sim_underruns, sim_failed, and sim_queued (blocks
  * queued to the "DMA" now, not yet complete).

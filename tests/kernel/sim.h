@@ -76,6 +76,7 @@ struct sim_state {
 	bool free_run;
 	bool stall;
 	atomic_t fail_next;
+	atomic_t fail_enable;
 	atomic_t leak_next;
 
 	spinlock_t stats_lock;	/* the counters below */

@@ -422,6 +422,63 @@ heap_pool_set_config (GstBufferPool *bpool, GstStructure *config)
       ->set_config (bpool, config);
 }
 
+gint
+iiosim_try_attach (const gchar *name)
+{
+  struct dma_heap_allocation_data data = { .len = 4096 };
+  gchar *dir = iiosim_device_dir (name);
+  gchar *node;
+  gint heap, dev, buf = 0, err = 0;
+
+  fail_unless (dir != NULL, "device %s not found", name);
+  node = g_strconcat ("/dev/", strrchr (dir, '/') + 1, NULL);
+  data.fd_flags = O_RDWR | O_CLOEXEC;
+  heap = open ("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+  fail_unless (heap >= 0 && ioctl (heap, DMA_HEAP_IOCTL_ALLOC, &data) == 0,
+      "dma-heap: %s", g_strerror (errno));
+  close (heap);
+  dev = open (node, O_RDWR | O_CLOEXEC);
+  fail_unless (dev >= 0 && ioctl (dev, IIO_BUFFER_GET_FD_IOCTL, &buf) == 0,
+      "%s: %s", node, g_strerror (errno));
+  if (ioctl (buf, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &data.fd) < 0)
+    err = errno;
+  else
+    ioctl (buf, IIO_BUFFER_DMABUF_DETACH_IOCTL, &data.fd);
+  close (buf);
+  close (dev);
+  close ((gint)data.fd);
+  g_free (node);
+  g_free (dir);
+  return err;
+}
+
+gint
+iiosim_fail_one_enable (const gchar *name, const gchar *length)
+{
+  gchar *dir = iiosim_device_dir (name);
+  const gchar *io = g_str_has_suffix (name, "-dac") ? "out" : "in";
+  gchar *en, *path;
+  gint fd, err;
+
+  fail_unless (dir != NULL, "device %s not found", name);
+  en = g_strdup_printf ("scan_elements/%s_voltage0_en", io);
+  iiosim_write (name, en, "1");
+  iiosim_write (name, "buffer0/length", length);
+  iiosim_write (name, "sim_fail_enable", "1");
+  path = g_build_filename (dir, "buffer0/enable", NULL);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  fail_unless (fd >= 0, "%s: %s", path, g_strerror (errno));
+  err = write (fd, "1", 1) < 0 ? errno : 0;
+  close (fd);
+  fail_unless_equals_uint64 (iiosim_read_u64 (name, "sim_fail_enable"), 0);
+  fail_unless_equals_uint64 (iiosim_read_u64 (name, "buffer0/enable"), 0);
+  iiosim_write (name, en, "0");
+  g_free (path);
+  g_free (en);
+  g_free (dir);
+  return err;
+}
+
 GstMemory *
 iiosim_heap_memory (GstAllocator *allocator, gsize size)
 {

@@ -100,6 +100,14 @@ GstBufferPool *iiosim_heap_pool_new (GHashTable *inodes);
 /* One dma-buf of @size from the system dma-heap, as @allocator's memory
  * (a GstDmaBufAllocator); NULL when the heap cannot allocate. */
 GstMemory *iiosim_heap_memory (GstAllocator *allocator, gsize size);
+/* Attaches one 4 KiB dma-heap dma-buf to buffer 0 of @name and detaches
+ * it: 0, or the attach's errno (EBUSY: the buffer is in fileio mode). */
+gint iiosim_try_attach (const gchar *name);
+/* Makes the next enable of @name fail in the driver (sim_fail_enable),
+ * after the DMA buffer's request_update, with channel 0 selected and
+ * @length scans: enables it from sysfs and returns the errno (checked
+ * consumed and disabled); channel 0 is deselected again. */
+gint iiosim_fail_one_enable (const gchar *name, const gchar *length);
 guint64 iiosim_dmabuf_inode (GstBuffer *buffer);
 /* Makes @pad answer the allocation query that reaches it with @pool,
  * configured for the query's caps, @size, @min and @max (a peer that offers

@@ -9,6 +9,7 @@
 
 #include "iiosim.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 #define ADC "iio-sim-adc"
@@ -577,6 +578,107 @@ GST_START_TEST (test_settings_kept_while_running)
 
 GST_END_TEST;
 
+/* industrialio-buffer-dma (6.11 to 7.2) leaves a buffer whose enable
+ * failed in fileio mode, disabled: every DMABUF attach is refused (EBUSY)
+ * until it has once been enabled and disabled. A driver that would not
+ * start once (sim_fail_enable) leaves the buffer so; the element after it
+ * takes the buffer out of that mode at its DMABUF probe and streams
+ * zero-copy (gst_iio_leave_fileio()). */
+static void
+stream_after_failed_enable (const gchar *device, const gchar *desc)
+{
+  GstElement *pipe, *el;
+  gint busy;
+
+  fail_unless_equals_int (iiosim_fail_one_enable (device, "8192"), EIO);
+  busy = iiosim_try_attach (device);
+  fail_unless (busy == EBUSY,
+      "an attach after the failed enable: %s (has the kernel stopped "
+      "leaving the buffer in fileio mode?)",
+      busy ? g_strerror (busy) : "accepted");
+  /* (io-mode=dmabuf: a DMABUF probe that fails is an error) */
+  pipe = iiosim_run_to_eos (desc, 60 * GST_SECOND);
+  el = gst_bin_get_by_name (GST_BIN (pipe), "el");
+  fail_unless (iiosim_stat_u64 (el, "buffers") == 20);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (el, "copies"), 0);
+  fail_unless_equals_int (iiosim_try_attach (device), 0);
+  gst_object_unref (el);
+  gst_object_unref (pipe);
+}
+
+GST_START_TEST (test_src_after_failed_enable)
+{
+  stream_after_failed_enable (ADC,
+      "iiodmabufsrc name=el device=" ADC " io-mode=dmabuf num-buffers=20 "
+      "samples-per-buffer=1024 ! fakesink");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_sink_after_failed_enable)
+{
+  /* (the DAC paced at the stream's rate: running freely it would run dry) */
+  iiosim_write (DAC, "sim_free_run", "0");
+  stream_after_failed_enable (DAC,
+      "audiotestsrc num-buffers=20 samplesperbuffer=1024 ! " CAPS2
+      ",rate=48000 ! iiodmabufsink name=el device=" DAC
+      " io-mode=dmabuf sync=false");
+}
+
+GST_END_TEST;
+
+/* io-mode=rw with blocks of 8 MiB: the kernel allocates each of its two
+ * fileio blocks in one piece, at most 4 MiB (1024 pages); asked for more
+ * it fails the enable with a warning in the kernel log (the guest run's
+ * kernel-log check) and leaves the buffer in fileio mode. The elements
+ * keep their fileio blocks within that: every sample arrives. */
+#define BIG_SCANS (2 * 1024 * 1024) /* 8 MiB of two 16-bit channels */
+
+GST_START_TEST (test_src_rw_blocks_past_page_allocator)
+{
+  gchar *path = g_build_filename (g_get_tmp_dir (), "iio-rw-big.raw", NULL);
+  gchar *desc = g_strdup_printf ("iiodmabufsrc name=el device=" ADC
+                                 " io-mode=rw channels=voltage0,voltage1 "
+                                 "samples-per-buffer=%u num-buffers=3 ! "
+                                 "filesink location=%s",
+      BIG_SCANS, path);
+  GstElement *pipe = iiosim_run_to_eos (desc, 120 * GST_SECOND);
+  GstElement *el = gst_bin_get_by_name (GST_BIN (pipe), "el");
+
+  fail_unless_equals_uint64 (
+      iiosim_read_u64 (ADC, "buffer0/length") * 4 / 2, 4 * 1024 * 1024);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (el, "samples-lost"), 0);
+  /* (read() drops the kernel's first two fileio blocks: 2 x 4 MiB) */
+  iiosim_check_file (path, 0, 3 * BIG_SCANS * 4, 2, BIG_SCANS);
+  fail_unless_equals_int (iiosim_try_attach (ADC), 0);
+  gst_object_unref (el);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_sink_rw_blocks_past_page_allocator)
+{
+  gchar *desc = g_strdup_printf ("audiotestsrc wave=silence num-buffers=3 "
+                                 "samplesperbuffer=%u ! " CAPS2
+                                 ",rate=1000000 ! iiodmabufsink device=" DAC
+                                 " io-mode=rw sync=false",
+      BIG_SCANS);
+
+  gst_object_unref (iiosim_run_to_eos (desc, 120 * GST_SECOND));
+  /* (behind a DMA controller the sink keeps within 64 KiB segments) */
+  fail_unless_equals_uint64 (iiosim_read_u64 (DAC, "buffer0/length") * 4 / 2,
+      iiosim_on_dmaengine (DAC) ? 64 * 1024 : 4 * 1024 * 1024);
+  fail_unless_equals_uint64 (
+      iiosim_read_u64 (DAC, "sim_bytes"), 3 * BIG_SCANS * 4);
+  fail_unless_equals_int (iiosim_try_attach (DAC), 0);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static Suite *
 iiostress_suite (void)
 {
@@ -600,6 +702,10 @@ iiostress_suite (void)
   tcase_add_test (tc, test_unplug_adc_to_dac_and_return);
   tcase_add_test (tc, test_downstream_holds_every_buffer);
   tcase_add_test (tc, test_downstream_blocks_streaming_thread);
+  tcase_add_test (tc, test_src_after_failed_enable);
+  tcase_add_test (tc, test_sink_after_failed_enable);
+  tcase_add_test (tc, test_src_rw_blocks_past_page_allocator);
+  tcase_add_test (tc, test_sink_rw_blocks_past_page_allocator);
   return s;
 }
 

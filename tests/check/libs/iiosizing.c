@@ -69,6 +69,32 @@ GST_START_TEST (test_scans_step)
 
 GST_END_TEST;
 
+/* io-mode=rw's fileio blocks: half the queue in whole blocks, within what
+ * the kernel allocates in one piece (4 MiB here). */
+GST_START_TEST (test_fileio_scans)
+{
+  const gsize max = 4 << 20;
+
+  /* half the queue, rounded up; two blocks at least */
+  fail_unless_equals_int (gst_iio_fileio_scans (10, 10000, 8, 1, max), 50000);
+  fail_unless_equals_int (gst_iio_fileio_scans (5, 1000, 8, 1, max), 3000);
+  fail_unless_equals_int (gst_iio_fileio_scans (0, 1024, 4, 1, max), 1024);
+  /* 4 MiB blocks of 4-byte scans: one each, not two */
+  fail_unless_equals_int (
+      gst_iio_fileio_scans (4, 1 << 20, 4, 1, max), 1 << 20);
+  /* 3 MiB blocks: one fits, two do not */
+  fail_unless_equals_int (
+      gst_iio_fileio_scans (8, 3 << 18, 4, 1, max), 3 << 18);
+  /* 8 MiB blocks: 4 MiB of scans, whole bus words (6-byte scans, 16-byte
+   * bus: steps of 8 scans) */
+  fail_unless_equals_int (
+      gst_iio_fileio_scans (2, 2 << 20, 4, 1, max), 1 << 20);
+  fail_unless_equals_int (
+      gst_iio_fileio_scans (2, 1 << 21, 6, 16, max), max / 6 / 8 * 8);
+}
+
+GST_END_TEST;
+
 /* n-buffers 0: 100 ms of samples queued, 4 to 32 blocks, 64 MiB at most;
  * a number asked for is taken (2 at least). */
 GST_START_TEST (test_blocks_queued)
@@ -256,6 +282,7 @@ iiosizing_suite (void)
   tcase_add_test (tc, test_latency_answer);
   tcase_add_test (tc, test_samples_per_block);
   tcase_add_test (tc, test_scans_step);
+  tcase_add_test (tc, test_fileio_scans);
   tcase_add_test (tc, test_extra_buffers);
   tcase_add_test (tc, test_blocks_queued);
   tcase_add_test (tc, test_wait_slices);
