@@ -261,10 +261,20 @@ gst_iio_clock_drift_observe (GstIioClock *c, GstElement *element,
     GstClockTime at, GstClockTime device, gboolean discont, gdouble rate)
 {
   GstClockTime scatter;
-  gboolean warn;
+  GstClock *clock;
+  gboolean warn, own;
   gdouble ppm;
 
   if (!GST_CLOCK_TIME_IS_VALID (at))
+    return;
+  /* On the device's own clock there is nothing to measure: @at is read
+   * from the same count (and a device that completes blocks in bursts,
+   * which its clock follows, would seem to drift against itself). */
+  clock = gst_element_get_clock (element);
+  own = clock != NULL && clock == c->clock;
+  if (clock)
+    gst_object_unref (clock);
+  if (own)
     return;
   if (discont)
     gst_iio_clock_drift_reset (c);

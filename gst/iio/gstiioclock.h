@@ -98,7 +98,8 @@ GstClockTime gst_iio_clock_pipeline_time_at (
  * @device; NONE: no point), the fit reset first on a @discont. Once it
  * spans GST_IIO_DRIFT_MIN_SPAN the drift is kept (get_drift_ppm()), and a
  * steady one past GST_IIO_DRIFT_WARN_PPM is warned about once, naming
- * @rate, the device's nominal rate. */
+ * @rate, the device's nominal rate. Nothing while the pipeline runs on
+ * @c's own clock: the drift stays 0. */
 void gst_iio_clock_drift_observe (GstIioClock *c, GstElement *element,
     GstClockTime at, GstClockTime device, gboolean discont, gdouble rate);
 gdouble gst_iio_clock_get_drift_ppm (GstIioClock *c);

@@ -222,8 +222,7 @@ GST_START_TEST (test_device_clock_paces_pipeline)
       PPM);
   fail_unless (ABS (late_ppm) <= LATE_TOLERANCE,
       "running time drifts %.1f ppm from the PTS", late_ppm);
-  fail_unless (
-      ABS (drift) <= 20, "drift-ppm %.1f against its own clock", drift);
+  fail_unless (drift == 0, "drift-ppm %.1f against its own clock", drift);
   fail_unless_equals_uint64 (iiosim_stat_u64 (src, "samples-lost"), 0);
   gst_object_unref (src);
   seen_free (s);

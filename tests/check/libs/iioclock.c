@@ -175,6 +175,47 @@ GST_START_TEST (test_run_free_carries_on)
 
 GST_END_TEST;
 
+/* drift_observe() on an element: 1% steady drift against another clock is
+ * kept and warned about once; on the device's own clock it is not measured
+ * (it would be read from the same count), stays 0, and nothing is warned. */
+GST_START_TEST (test_drift_observed_not_on_own_clock)
+{
+  for (guint own = 0; own < 2; own++) {
+    GstIioClock *c = clock_new ();
+    GstElement *el = gst_pipeline_new (NULL);
+    GstClock *other = g_object_new (GST_TYPE_SYSTEM_CLOCK, NULL);
+    GstBus *bus = gst_element_get_bus (el);
+    GstMessage *msg;
+
+    gst_object_ref_sink (other);
+    /* (a pipeline's bus takes messages from READY on) */
+    gst_element_set_state (el, GST_STATE_READY);
+    gst_element_set_clock (el, own ? c->clock : other);
+    for (guint k = 0; k <= 100; k++)
+      gst_iio_clock_drift_observe (
+          c, el, k * 100 * GST_MSECOND, k * 101 * GST_MSECOND, FALSE, 1000);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+    if (own) {
+      fail_unless (gst_iio_clock_get_drift_ppm (c) == 0);
+      fail_unless (msg == NULL);
+    } else {
+      fail_unless (ABS (gst_iio_clock_get_drift_ppm (c) - 10000) < 1,
+          "%.1f ppm", gst_iio_clock_get_drift_ppm (c));
+      fail_unless (msg != NULL);
+      fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+          "warned twice");
+      gst_message_unref (msg);
+    }
+    gst_element_set_state (el, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (other);
+    gst_object_unref (el);
+    clock_free (c);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 iioclock_suite (void)
 {
@@ -186,6 +227,7 @@ iioclock_suite (void)
   tcase_add_test (tc, test_drift_fit);
   tcase_add_test (tc, test_drift_scatter_of_bursts);
   tcase_add_test (tc, test_run_free_carries_on);
+  tcase_add_test (tc, test_drift_observed_not_on_own_clock);
   return s;
 }
 
