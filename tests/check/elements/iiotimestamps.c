@@ -11,6 +11,7 @@
 
 #include "iiosim.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define ADC "iio-sim-adc"
@@ -215,6 +216,67 @@ GST_END_TEST;
 GST_START_TEST (test_meta_is_first_scan_rw)
 {
   check_meta_is_first_scan ("rw");
+}
+
+GST_END_TEST;
+
+/* Timestamped scans through filesink (caps application/x-iio, which audio
+ * elements refuse): the file holds the scans as the device laid them out,
+ * padding and timestamp included. Each scan's sample index is told by its
+ * timestamp; its values are the pattern at that index, timestamps only
+ * go forward, and the samples the timestamps skip are the source's
+ * samples-lost, exactly. */
+GST_START_TEST (test_filesink_keeps_scans)
+{
+  gchar *path = g_build_filename (g_get_tmp_dir (), "iio-ts.raw", NULL);
+  gchar *desc = g_strdup_printf (
+      "iiodmabufsrc name=src device=" ADC " sampling-frequency=" G_STRINGIFY (
+          RATE) " samples-per-buffer=" G_STRINGIFY (SPB) " channels"
+                                                         "=" TS_CHANNELS
+                                                         " num-buffers=50 ! "
+                                                         "filesink location=%s",
+      path);
+  const gint64 period = GST_SECOND / RATE;
+  guint64 n, bad_values = 0, bad_times = 0, last = 0;
+  GstElement *pipe, *src;
+  gchar *data = NULL;
+  gsize len = 0;
+  gint64 ts0;
+
+  prepare ("monotonic", 0);
+  pipe = iiosim_run_to_eos (desc, 60 * GST_SECOND);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  fail_unless_equals_uint64 (len, 50 * SPB * SCAN);
+  n = len / SCAN;
+  ts0 = (gint64)GST_READ_UINT64_LE (data + 8);
+  for (guint64 k = 0; k < n; k++) {
+    const guint8 *p = (const guint8 *)data + k * SCAN;
+    gint64 dt = (gint64)GST_READ_UINT64_LE (p + 8) - ts0;
+    guint64 idx = (guint64)((dt + period / 2) / period);
+
+    if (ABS (dt - (gint64)idx * period) > 1 || (k > 0 && idx <= last))
+      bad_times++;
+    if (GST_READ_UINT16_LE (p) != (idx & 0xffff) ||
+        GST_READ_UINT16_LE (p + 2) != ((idx + 0x1000) & 0xffff))
+      bad_values++;
+    last = idx;
+  }
+  fail_unless (bad_times == 0,
+      "%" G_GUINT64_FORMAT " scans off the sample grid or going back",
+      bad_times);
+  fail_unless (bad_values == 0,
+      "%" G_GUINT64_FORMAT " scans are not the pattern at their time",
+      bad_values);
+  fail_unless_equals_uint64 (
+      iiosim_stat_u64 (src, "samples-lost"), last + 1 - n);
+  fail_unless_equals_uint64 (iiosim_stat_u64 (src, "maps"), 50);
+  g_unlink (path);
+  g_free (data);
+  g_free (desc);
+  g_free (path);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
 }
 
 GST_END_TEST;
@@ -434,6 +496,7 @@ iiotimestamps_suite (void)
   tcase_add_unchecked_fixture (tc, load_with_timestamp, load_default);
   tcase_add_test (tc, test_meta_is_first_scan);
   tcase_add_test (tc, test_meta_is_first_scan_rw);
+  tcase_add_test (tc, test_filesink_keeps_scans);
   tcase_add_test (tc, test_clock_named);
   tcase_add_test (tc, test_stall_told_exactly);
   tcase_add_test (tc, test_failed_transfer_dropped);
