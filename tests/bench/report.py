@@ -110,6 +110,12 @@ def main(csv_path, md_path, dat_path, header, syscalls_path=None):
     checks.append(("adc-to-dac: zero-copy / limit throughput (>= 0.9 from 64 KiB)",
                    lambda s_: fraction(val("adc-to-dac", z, s_), val("adc-to-dac", "limit (raw ioctl loop)", s_)),
                    lambda x, s_: None if s_ < 65536 else x >= 0.9))
+    # What reading the device's timestamp costs (a figure, not a target).
+    ts = "iiodmabufsrc io-mode=dmabuf with the timestamp channel"
+    checks.append(("capture: timestamp channel / without, CPU per GiB (the timestamp's cost)",
+                   lambda s_: fraction(val("capture", ts, s_, 1),
+                                       val("capture", "iiodmabufsrc io-mode=dmabuf", s_, 1)),
+                   lambda x, s_: None))
     ratios = ["| target | " + " | ".join(human(s_) for s_ in sizes) + " |",
               "| --- |" + " --- |" * len(sizes)]
     for name, get, ok in checks:
