@@ -243,12 +243,14 @@ gst_iio_clock_drift_ppm (GstIioClock *c, gdouble *ppm, GstClockTime *scatter)
 }
 
 GstClockTime
-gst_iio_clock_pipeline_time_at (GstElement *element, guint64 mono_ns)
+gst_iio_clock_pipeline_time_at (
+    GstIioClock *c, GstElement *element, guint64 mono_ns, gboolean *own)
 {
   GstClock *clock = gst_element_get_clock (element);
   guint64 mono = gst_iio_now_ns ();
   GstClockTime now;
 
+  *own = clock != NULL && clock == c->clock;
   if (clock == NULL)
     return GST_CLOCK_TIME_NONE;
   now = gst_clock_get_time (clock);
@@ -258,23 +260,17 @@ gst_iio_clock_pipeline_time_at (GstElement *element, guint64 mono_ns)
 
 void
 gst_iio_clock_drift_observe (GstIioClock *c, GstElement *element,
-    GstClockTime at, GstClockTime device, gboolean discont, gdouble rate)
+    GstClockTime at, gboolean own, GstClockTime device, gboolean discont,
+    gdouble rate)
 {
   GstClockTime scatter;
-  GstClock *clock;
-  gboolean warn, own;
+  gboolean warn;
   gdouble ppm;
 
-  if (!GST_CLOCK_TIME_IS_VALID (at))
-    return;
   /* On the device's own clock there is nothing to measure: @at is read
    * from the same count (and a device that completes blocks in bursts,
    * which its clock follows, would seem to drift against itself). */
-  clock = gst_element_get_clock (element);
-  own = clock != NULL && clock == c->clock;
-  if (clock)
-    gst_object_unref (clock);
-  if (own)
+  if (!GST_CLOCK_TIME_IS_VALID (at) || own)
     return;
   if (discont)
     gst_iio_clock_drift_reset (c);

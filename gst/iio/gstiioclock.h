@@ -90,18 +90,21 @@ gboolean gst_iio_clock_drift_ppm (
     GstIioClock *c, gdouble *ppm, GstClockTime *scatter);
 
 /* @element's pipeline clock time when CLOCK_MONOTONIC read @mono_ns (in the
- * past), or GST_CLOCK_TIME_NONE without a clock. */
+ * past), or GST_CLOCK_TIME_NONE without a clock; @own: whether that clock
+ * is @c's. */
 GstClockTime gst_iio_clock_pipeline_time_at (
-    GstElement *element, guint64 mono_ns);
+    GstIioClock *c, GstElement *element, guint64 mono_ns, gboolean *own);
 /* One point of the drift of @element's device against its pipeline clock
  * (gst_iio_clock_pipeline_time_at() of the moment the device reached
  * @device; NONE: no point), the fit reset first on a @discont. Once it
  * spans GST_IIO_DRIFT_MIN_SPAN the drift is kept (get_drift_ppm()), and a
  * steady one past GST_IIO_DRIFT_WARN_PPM is warned about once, naming
  * @rate, the device's nominal rate. Nothing while the pipeline runs on
- * @c's own clock: the drift stays 0. */
+ * @c's own clock (@own, from gst_iio_clock_pipeline_time_at()): the drift
+ * stays 0. */
 void gst_iio_clock_drift_observe (GstIioClock *c, GstElement *element,
-    GstClockTime at, GstClockTime device, gboolean discont, gdouble rate);
+    GstClockTime at, gboolean own, GstClockTime device, gboolean discont,
+    gdouble rate);
 gdouble gst_iio_clock_get_drift_ppm (GstIioClock *c);
 /* A new run: no drift measured, none warned about. */
 void gst_iio_clock_drift_forget (GstIioClock *c);

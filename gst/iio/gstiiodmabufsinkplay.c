@@ -22,7 +22,8 @@ static void
 gst_iio_dmabuf_sink_played (GstIioDmabufSink *sink, GstBuffer *block)
 {
   guint64 done = gst_iio_queue_done_ns (sink->queue);
-  GstClockTime device;
+  GstClockTime device, at;
+  gboolean own;
 
   if (sink->rate <= 0)
     return;
@@ -30,9 +31,10 @@ gst_iio_dmabuf_sink_played (GstIioDmabufSink *sink, GstBuffer *block)
     done = gst_iio_now_ns ();
   sink->samples_played += gst_buffer_get_size (block) / sink->scan_bytes;
   device = gst_iio_clock_advance (&sink->clock, sink->samples_played, done);
-  gst_iio_clock_drift_observe (&sink->clock, GST_ELEMENT (sink),
-      gst_iio_clock_pipeline_time_at (GST_ELEMENT (sink), done), device, FALSE,
-      sink->rate);
+  at = gst_iio_clock_pipeline_time_at (
+      &sink->clock, GST_ELEMENT (sink), done, &own);
+  gst_iio_clock_drift_observe (
+      &sink->clock, GST_ELEMENT (sink), at, own, device, FALSE, sink->rate);
 }
 
 /* Takes the oldest queued block back once the device has read it, waiting

@@ -340,6 +340,7 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   gint64 by_timestamps =
       gst_iio_dmabuf_src_timestamps_lost (src, buffer, block);
   GstClockTime device, at_done;
+  gboolean own;
 
   if (by_timestamps == -2) {
     /* (industrialio-buffer-dmaengine completes a failed transfer like a
@@ -392,7 +393,8 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
   device = gst_iio_clock_advance (
       &src->clock, src->offset + src->block_samples, done);
 
-  at_done = gst_iio_clock_pipeline_time_at (GST_ELEMENT (src), done);
+  at_done = gst_iio_clock_pipeline_time_at (
+      &src->clock, GST_ELEMENT (src), done, &own);
   if (!GST_CLOCK_TIME_IS_VALID (src->ts0)) {
     GstClockTime base = gst_element_get_base_time (GST_ELEMENT (src));
     GstClockTime running = GST_CLOCK_TIME_IS_VALID (at_done) && at_done > base
@@ -401,8 +403,8 @@ gst_iio_dmabuf_src_timestamp (GstIioDmabufSrc *src, GstBuffer *buffer)
 
     src->ts0 = running > device ? running - device : 0;
   }
-  gst_iio_clock_drift_observe (
-      &src->clock, GST_ELEMENT (src), at_done, device, src->discont, src->rate);
+  gst_iio_clock_drift_observe (&src->clock, GST_ELEMENT (src), at_done, own,
+      device, src->discont, src->rate);
 
   gst_iio_stamp_buffer (
       buffer, src->ts0, src->offset, src->block_samples, rate);

@@ -191,9 +191,14 @@ GST_START_TEST (test_drift_observed_not_on_own_clock)
     /* (a pipeline's bus takes messages from READY on) */
     gst_element_set_state (el, GST_STATE_READY);
     gst_element_set_clock (el, own ? c->clock : other);
-    for (guint k = 0; k <= 100; k++)
-      gst_iio_clock_drift_observe (
-          c, el, k * 100 * GST_MSECOND, k * 101 * GST_MSECOND, FALSE, 1000);
+    for (guint k = 0; k <= 100; k++) {
+      gboolean on_own;
+
+      gst_iio_clock_pipeline_time_at (c, el, gst_iio_now_ns (), &on_own);
+      fail_unless_equals_int (on_own, own);
+      gst_iio_clock_drift_observe (c, el, k * 100 * GST_MSECOND, on_own,
+          k * 101 * GST_MSECOND, FALSE, 1000);
+    }
     msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
     if (own) {
       fail_unless (gst_iio_clock_get_drift_ppm (c) == 0);
