@@ -98,7 +98,13 @@ sender_stat (GstElement *src, const gchar *field)
 
 /* Runs the sending pipeline to EOS and prints what it pushed:
  *   buffers N / not-dmabuf N / copies N / samples-lost N / inode I (each)
- * Exit status 0 at EOS, 1 on an error (printed on stderr). */
+ * Exit status 0 at EOS, 1 on an error (printed on stderr).
+ *
+ * It waits in PAUSED (its socket made, the ADC not started) for a line on
+ * its standard input, which the test writes once the receiver has
+ * connected: the ADC starts with someone to take its blocks, or it would
+ * run its queue dry (a real overrun) for as long as the other process
+ * takes to start. */
 static int
 run_sender (const gchar *socket_path)
 {
@@ -117,6 +123,7 @@ run_sender (const gchar *socket_path)
   Seen *seen = seen_new ();
   GHashTableIter iter;
   gpointer ino;
+  gchar go[8];
   int status = 0;
 
   if (!pipe) {
@@ -126,6 +133,13 @@ run_sender (const gchar *socket_path)
   probe_pad (pipe, "out", seen);
   src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   bus = gst_element_get_bus (pipe);
+  if (gst_element_set_state (pipe, GST_STATE_PAUSED) ==
+          GST_STATE_CHANGE_FAILURE ||
+      !fgets (go, sizeof (go), stdin)) {
+    g_printerr ("the sender did not get to PAUSED, or no go\n");
+    status = 1;
+    goto done;
+  }
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (
       bus, 120 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
@@ -142,6 +156,7 @@ run_sender (const gchar *socket_path)
     status = 1;
   }
   g_clear_pointer (&msg, gst_message_unref);
+done:
   gst_element_set_state (pipe, GST_STATE_NULL);
 
   g_print ("buffers %u\nnot-dmabuf %u\n", seen->n, seen->not_dmabuf);
@@ -195,9 +210,10 @@ report_parse (Report *r, const gchar *out)
   g_strfreev (lines);
 }
 
-/* Starts this program again as the sender, its stdout to @out_fd. */
+/* Starts this program again as the sender, its stdout to @out_fd, its
+ * stdin from @in_fd. */
 static GPid
-spawn_sender (const gchar *socket_path, gint *out_fd)
+spawn_sender (const gchar *socket_path, gint *in_fd, gint *out_fd)
 {
   gchar *self = g_file_read_link ("/proc/self/exe", NULL);
   gchar *argv[] = { self, (gchar *)"--sender", (gchar *)socket_path, NULL };
@@ -207,7 +223,7 @@ spawn_sender (const gchar *socket_path, gint *out_fd)
   fail_unless (self != NULL);
   fail_unless (
       g_spawn_async_with_pipes (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-          NULL, NULL, &pid, NULL, out_fd, NULL, &err),
+          NULL, NULL, &pid, in_fd, out_fd, NULL, &err),
       "cannot start the sender: %s", err ? err->message : "?");
   g_free (self);
   return pid;
@@ -261,7 +277,7 @@ GST_START_TEST (test_unixfd_two_processes)
   GHashTableIter iter;
   gpointer ino;
   gchar *out;
-  gint out_fd, status;
+  gint in_fd, out_fd, status;
   guint underruns;
   GPid pid;
 
@@ -270,7 +286,7 @@ GST_START_TEST (test_unixfd_two_processes)
   iiosim_write (DAC, "sim_free_run", "1");
   iiosim_write (DAC, "sim_reset", "1");
 
-  pid = spawn_sender (path, &out_fd);
+  pid = spawn_sender (path, &in_fd, &out_fd);
   wait_for_socket (path);
   rx = gst_parse_launch (desc, NULL);
   fail_unless (rx != NULL, "%s", desc);
@@ -278,6 +294,9 @@ GST_START_TEST (test_unixfd_two_processes)
   sink = gst_bin_get_by_name (GST_BIN (rx), "sink");
   fail_if (gst_element_set_state (rx, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
+  /* connected (unixfdsrc connects as it starts): the ADC may start */
+  fail_unless (write (in_fd, "go\n", 3) == 3);
+  close (in_fd);
   /* the DAC runs freely, faster than the ADC fills: it runs dry between
    * blocks, which the sink reports (and which adds nothing to what it
    * plays) */
