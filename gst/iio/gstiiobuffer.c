@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,70 @@ struct _GstIioBuffer
    * DMABUF ops (kfifo), so no DMA block ring behind read() either. */
   gint no_dma_ops; /* atomic */
 };
+
+/* The sync_files of completed transfers, closed in batches: one
+ * close_range() for each run of consecutive numbers, rather than a close()
+ * for each. Sound because every fd in the list is still open and ours, so
+ * a run of consecutive numbers holds nobody else's fd. Runs are long: the
+ * kernel gives each new sync_file the lowest free number, and those waiting
+ * here are not free. Process-wide, so that the fds of a source and a sink
+ * in one pipeline form one run. It holds at most REAPER_BATCH fds, and is
+ * flushed when a buffer closes and when a dma-buf is detached: a fence
+ * holds its attachment, and so the dma-buf's memory, until its sync_file
+ * closes. */
+#define REAPER_BATCH 64
+G_LOCK_DEFINE_STATIC (reaper);
+static gint reaper_fds[REAPER_BATCH];
+static guint reaper_n;
+
+static gint
+compare_fds (gconstpointer a, gconstpointer b)
+{
+  return *(const gint *)a - *(const gint *)b;
+}
+
+static void
+close_fds (const gint *fds, guint n)
+{
+  guint i, j, k;
+
+  for (i = 0; i < n; i = j + 1) {
+    for (j = i; j + 1 < n && fds[j + 1] == fds[j] + 1;)
+      j++;
+#ifdef SYS_close_range
+    if (j > i && syscall (SYS_close_range, fds[i], fds[j], 0) == 0)
+      continue;
+#endif
+    for (k = i; k <= j; k++)
+      close (fds[k]);
+  }
+}
+
+static void
+reaper_flush_locked (void)
+{
+  qsort (reaper_fds, reaper_n, sizeof (gint), compare_fds);
+  close_fds (reaper_fds, reaper_n);
+  reaper_n = 0;
+}
+
+static void
+close_later (gint fd)
+{
+  G_LOCK (reaper);
+  reaper_fds[reaper_n++] = fd;
+  if (reaper_n == REAPER_BATCH)
+    reaper_flush_locked ();
+  G_UNLOCK (reaper);
+}
+
+static void
+reaper_flush (void)
+{
+  G_LOCK (reaper);
+  reaper_flush_locked ();
+  G_UNLOCK (reaper);
+}
 
 guint64
 gst_iio_now_ns (void)
@@ -149,6 +214,7 @@ gst_iio_buffer_close (GstIioBuffer *buf)
 {
   if (!buf)
     return;
+  reaper_flush ();
   if (buf->wake_fd >= 0)
     close (buf->wake_fd);
   /* Closing the buffer fd detaches anything left. */
@@ -227,6 +293,9 @@ gst_iio_buffer_detach (GstIioBuffer *buf, GstIioAttachment *att)
 {
   if (ioctl (buf->fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &att->fd) < 0)
     GST_WARNING ("detach of dma-buf fd %d: %s", att->fd, g_strerror (errno));
+  /* The fences of its past transfers hold the attachment, and with it the
+   * dma-buf's memory, until their sync_files close. */
+  reaper_flush ();
   if (att->sync_fd >= 0)
     close (att->sync_fd);
   close (att->fd);
@@ -388,7 +457,7 @@ gst_iio_buffer_wait (GstIioBuffer *buf, GstIioAttachment *att,
         att->fd, att->sync_fd, g_strerror (-status));
     res = GST_IIO_WAIT_ERROR;
   }
-  close (att->sync_fd);
+  close_later (att->sync_fd);
   att->sync_fd = -1;
   return res;
 }

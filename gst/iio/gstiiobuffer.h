@@ -65,9 +65,10 @@ GstIioWaitResult gst_iio_buffer_wait (GstIioBuffer *buf, GstIioAttachment *att,
 /* With @check (the default) each enqueue exports the transfer's fence as a
  * sync_file, and the wait reads its status: a transfer the kernel failed
  * or aborted ends the wait with GST_IIO_WAIT_ERROR, and @done_ns gets the
- * fence's signal time. That costs three system calls per block (export,
- * status, close) beside the enqueue and the poll. Without it the wait
- * polls the dma-buf itself, as the raw ioctl loop does: two calls per
+ * fence's signal time. That costs two system calls per block (export,
+ * status) beside the enqueue and the poll, and a close() batched with
+ * others (close_range() of the sync_files of up to 64 transfers). Without it
+ * the wait polls the dma-buf itself, as the raw ioctl loop does: two calls per
  * block, and a failed transfer looks like a good one. Takes effect at the
  * next enqueue. */
 void gst_iio_buffer_set_check_transfers (GstIioBuffer *buf, gboolean check);

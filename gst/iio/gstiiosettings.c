@@ -366,14 +366,17 @@ gst_iio_settings_install_some (
         g_param_spec_boolean ("check-transfers", "Check transfers",
             out ? "In the dma-buf modes, read each transfer's status from its "
                   "fence, so that one the kernel failed or aborted is an "
-                  "error, not samples silently lost (3 system calls per "
-                  "buffer); off: wait on the dma-buf alone (2 calls per "
-                  "buffer in all)"
+                  "error, not samples silently lost (1 or 2 system calls "
+                  "per buffer more: the fence's export and status; their "
+                  "closes are batched); off: wait on the dma-buf alone (2 "
+                  "calls per buffer in all)"
                 : "In the dma-buf modes, read each transfer's status from its "
                   "fence, so that one the kernel failed or aborted is an "
-                  "error, never pushed as data (3 system calls per buffer); "
-                  "off: wait on the dma-buf alone (2 calls per buffer in "
-                  "all), and an aborted block goes downstream",
+                  "error, never pushed as data (1 or 2 system calls per "
+                  "buffer more: the fence's export and status; their "
+                  "closes are batched); off: wait on the dma-buf alone (2 "
+                  "calls per buffer in all), and an aborted block goes "
+                  "downstream",
             TRUE, flags));
 }
 

@@ -1402,12 +1402,13 @@ reload_driver (void)
  * when it comes and detached when its memory dies, so attachments and fds
  * stay bounded by the blocks in flight however long it plays. The bound:
  * n-buffers (4) queued and the one being played, attached; the fds of
- * those, their dups, and appsrc's queue (4). */
+ * those, their dups, and appsrc's queue (4); and the sync_files of their
+ * transfers, those of completed ones closed in batches. */
 GST_START_TEST (test_fresh_dmabufs_stay_bounded)
 {
   GstAllocator *alloc = gst_dmabuf_allocator_new ();
   guint64 attached, max_attached = 0;
-  guint fds, fds0, max_fds = 0;
+  guint fds, fds0, max_fds = 0, syncs, max_syncs = 0;
   Play p;
 
   dac_free_run ();
@@ -1422,9 +1423,11 @@ GST_START_TEST (test_fresh_dmabufs_stay_bounded)
     play_push_buffer (&p, buf);
     if (i % 50 == 0) {
       attached = iiosim_stat_u64 (p.sink, "dmabufs-attached");
-      fds = iiosim_count_fds ();
+      syncs = iiosim_count_sync_files ();
+      fds = iiosim_count_fds () - syncs;
       max_attached = MAX (max_attached, attached);
       max_fds = MAX (max_fds, fds);
+      max_syncs = MAX (max_syncs, syncs);
     }
   }
   play_eos (&p);
@@ -1436,6 +1439,8 @@ GST_START_TEST (test_fresh_dmabufs_stay_bounded)
   fail_unless (max_attached <= 5, "%" G_GUINT64_FORMAT " dma-bufs attached",
       max_attached);
   fail_unless (max_fds <= fds0 + 3 * 5 + 4, "%u fds, %u before", max_fds, fds0);
+  fail_unless (
+      max_syncs <= IIOSIM_SYNC_FILE_BATCH + 5, "%u sync_files", max_syncs);
   play_clear (&p);
   gst_object_unref (alloc);
 }
@@ -1447,7 +1452,8 @@ GST_END_TEST;
  * let go of as it dies. The bound: the pool in use (n-buffers = 4 at
  * activation, a fifth when all four are in flight as the fifth buffer of
  * the five played from it is acquired: the pool has no maximum) and the
- * blocks of the one before still in flight (4). */
+ * blocks of the one before still in flight (4); the sync_files of
+ * transfers apart (those of completed ones are closed in batches). */
 GST_START_TEST (test_allocation_queries_stay_bounded)
 {
   guint64 attached, max_attached = 0;
@@ -1471,7 +1477,9 @@ GST_START_TEST (test_allocation_queries_stay_bounded)
     gst_object_unref (pool);
     p.pool = NULL;
     if (i == 1)
-      fds0 = iiosim_count_fds ();
+      fds0 = iiosim_count_fds () - iiosim_count_sync_files ();
+    fail_unless (iiosim_count_sync_files () <= IIOSIM_SYNC_FILE_BATCH + 9,
+        "query %u: %u sync_files", i, iiosim_count_sync_files ());
   }
   play_eos (&p);
   fail_unless_equals_int (wait_eos (p.pipe, 300 * GST_SECOND), 0);
@@ -1479,8 +1487,9 @@ GST_START_TEST (test_allocation_queries_stay_bounded)
   fail_unless_equals_uint64 (iiosim_stat_u64 (p.sink, "copies"), 0);
   fail_unless (max_attached <= 9, "%" G_GUINT64_FORMAT " dma-bufs attached",
       max_attached);
-  fail_unless (iiosim_count_fds () <= fds0 + 8, "%u fds, %u after query 1",
-      iiosim_count_fds (), fds0);
+  fail_unless (iiosim_count_fds () - iiosim_count_sync_files () <= fds0 + 8,
+      "%u fds, %u after query 1",
+      iiosim_count_fds () - iiosim_count_sync_files (), fds0);
   play_clear (&p);
 }
 

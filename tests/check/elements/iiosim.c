@@ -370,6 +370,26 @@ iiosim_count_fds (void)
 }
 
 guint
+iiosim_count_sync_files (void)
+{
+  GDir *d = g_dir_open ("/proc/self/fd", 0, NULL);
+  const gchar *name;
+  guint n = 0;
+
+  while ((name = g_dir_read_name (d))) {
+    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+    gchar *target = g_file_read_link (path, NULL);
+
+    if (target && g_str_equal (target, "anon_inode:sync_file"))
+      n++;
+    g_free (target);
+    g_free (path);
+  }
+  g_dir_close (d);
+  return n;
+}
+
+guint
 iiosim_rss_kib (void)
 {
   gchar *text = NULL, *line;

@@ -83,6 +83,10 @@ void iiosim_expect_permission_denied (
 
 /* Open fds of this process, and its resident memory in KiB. */
 guint iiosim_count_fds (void);
+/* Of those, the sync_files of transfers (the elements close those of
+ * completed transfers in batches of up to IIOSIM_SYNC_FILE_BATCH). */
+guint iiosim_count_sync_files (void);
+#define IIOSIM_SYNC_FILE_BATCH 64
 guint iiosim_rss_kib (void);
 /* The most RSS may grow over a leak check: 2 MiB; unbounded when built with
  * AddressSanitizer, whose quarantine keeps freed memory resident (the
