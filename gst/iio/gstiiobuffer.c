@@ -70,33 +70,55 @@ G_LOCK_DEFINE_STATIC (reaper);
 static gint reaper_fds[REAPER_BATCH];
 static guint reaper_n;
 
-static gint
-compare_fds (gconstpointer a, gconstpointer b)
-{
-  return *(const gint *)a - *(const gint *)b;
-}
-
+/* Closes @fds, one close_range() per run of consecutive numbers. They come
+ * in a few runs that grow one number at a time (each new sync_file takes
+ * the lowest free number), so the runs are found in one pass, unsorted;
+ * past 8 runs, the rest close one by one. */
 static void
 close_fds (const gint *fds, guint n)
 {
-  guint i, j, k;
+  struct
+  {
+    gint lo, hi;
+  } runs[8];
+  guint i, r, n_runs = 0;
 
-  for (i = 0; i < n; i = j + 1) {
-    for (j = i; j + 1 < n && fds[j + 1] == fds[j] + 1;)
-      j++;
+  for (i = 0; i < n; i++) {
+    gint fd = fds[i];
+
+    for (r = 0; r < n_runs; r++) {
+      if (fd == runs[r].hi + 1) {
+        runs[r].hi = fd;
+        break;
+      }
+      if (fd == runs[r].lo - 1) {
+        runs[r].lo = fd;
+        break;
+      }
+    }
+    if (r < n_runs)
+      continue;
+    if (n_runs == G_N_ELEMENTS (runs)) {
+      close (fd);
+      continue;
+    }
+    runs[n_runs].lo = runs[n_runs].hi = fd;
+    n_runs++;
+  }
+  for (r = 0; r < n_runs; r++) {
 #ifdef SYS_close_range
-    if (j > i && syscall (SYS_close_range, fds[i], fds[j], 0) == 0)
+    if (runs[r].hi > runs[r].lo &&
+        syscall (SYS_close_range, runs[r].lo, runs[r].hi, 0) == 0)
       continue;
 #endif
-    for (k = i; k <= j; k++)
-      close (fds[k]);
+    for (gint fd = runs[r].lo; fd <= runs[r].hi; fd++)
+      close (fd);
   }
 }
 
 static void
 reaper_flush_locked (void)
 {
-  qsort (reaper_fds, reaper_n, sizeof (gint), compare_fds);
   close_fds (reaper_fds, reaper_n);
   reaper_n = 0;
 }

@@ -129,9 +129,11 @@ gst_iio_dmabuf_src_fill_queue (GstIioDmabufSrc *src, gboolean may_wait)
   GstBuffer *buffer;
   GstFlowReturn ret;
   GError *err = NULL;
+  /* (only this thread queues or takes blocks) */
+  guint n;
 
-  while (gst_iio_queue_n_queued (src->queue) < src->n_blocks) {
-    if (may_wait && gst_iio_queue_n_queued (src->queue) == 0)
+  for (n = gst_iio_queue_n_queued (src->queue); n < src->n_blocks; n++) {
+    if (may_wait && n == 0)
       ret = gst_iio_dmabuf_src_wait_free (src, &buffer);
     else
       ret = gst_iio_dmabuf_src_acquire (src, &buffer);

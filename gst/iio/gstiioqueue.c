@@ -51,6 +51,7 @@ struct _GstIioQueue
   GHashTable *attached; /* lock: guint64 ino -> GstIioEntry */
   GQueue staged;        /* lock: GstIioBlock, in order */
   GQueue queued;        /* lock: GstIioBlock, oldest first */
+  gint n_queued;        /* atomic, set under lock: queued's length */
   gboolean started;     /* lock */
 
   /* the streaming thread's */
@@ -270,6 +271,7 @@ gst_iio_queue_stop (GstIioQueue *q)
   q->started = FALSE;
   /* Disabling aborted what was queued: its fences have signalled. */
   blocks_take_locked (&q->queued, &drop);
+  g_atomic_int_set (&q->n_queued, 0);
   blocks_take_locked (&q->staged, &drop);
   g_mutex_unlock (&q->lock);
   g_queue_clear_full (&drop, (GDestroyNotify)gst_buffer_unref);
@@ -320,6 +322,7 @@ block_enqueue_locked (
           q->kbuf, block->entry->handle, block->bytes, cyclic, error))
     return FALSE;
   g_queue_push_tail (&q->queued, block);
+  g_atomic_int_set (&q->n_queued, q->queued.length);
   return TRUE;
 }
 
@@ -451,6 +454,7 @@ gst_iio_queue_pop (
 
   g_mutex_lock (&q->lock);
   g_queue_pop_head (&q->queued);
+  g_atomic_int_set (&q->n_queued, q->queued.length);
   head->entry->pins--;
   g_mutex_unlock (&q->lock);
 
@@ -479,12 +483,8 @@ gst_iio_queue_pop (
 guint
 gst_iio_queue_n_queued (GstIioQueue *q)
 {
-  guint n;
-
-  g_mutex_lock (&q->lock);
-  n = q->queued.length;
-  g_mutex_unlock (&q->lock);
-  return n;
+  /* (once per buffer or more: no lock) */
+  return (guint)g_atomic_int_get (&q->n_queued);
 }
 
 guint
