@@ -62,9 +62,9 @@ struct _GstIioBuffer
  * kernel gives each new sync_file the lowest free number, and those waiting
  * here are not free. Process-wide, so that the fds of a source and a sink
  * in one pipeline form one run. It holds at most REAPER_BATCH fds, and is
- * flushed when a buffer closes and when a dma-buf is detached: a fence
- * holds its attachment, and so the dma-buf's memory, until its sync_file
- * closes. */
+ * flushed when a buffer closes. What a waiting sync_file keeps is its small
+ * IIO fence alone: the kernel drops the fence's hold on the attachment
+ * (and so on the dma-buf) once it has signalled, and every fence here has. */
 #define REAPER_BATCH 64
 G_LOCK_DEFINE_STATIC (reaper);
 static gint reaper_fds[REAPER_BATCH];
@@ -315,9 +315,6 @@ gst_iio_buffer_detach (GstIioBuffer *buf, GstIioAttachment *att)
 {
   if (ioctl (buf->fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &att->fd) < 0)
     GST_WARNING ("detach of dma-buf fd %d: %s", att->fd, g_strerror (errno));
-  /* The fences of its past transfers hold the attachment, and with it the
-   * dma-buf's memory, until their sync_files close. */
-  reaper_flush ();
   if (att->sync_fd >= 0)
     close (att->sync_fd);
   close (att->fd);

@@ -390,7 +390,7 @@ gst_iio_queue_start (GstIioQueue *q, gboolean cyclic, GError **error)
     g_propagate_error (error, err);
     return FALSE;
   }
-  GST_DEBUG ("started with %u blocks queued%s", q->queued.length,
+  GST_DEBUG ("started with %d blocks queued%s", g_atomic_int_get (&q->n_queued),
       cyclic ? " (cyclic)" : "");
   return TRUE;
 }
