@@ -357,36 +357,43 @@ iiosim_check_file (const gchar *path, gsize offset, gsize size,
   g_unlink (path);
 }
 
-guint
-iiosim_count_fds (void)
-{
-  GDir *d = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  while (g_dir_read_name (d))
-    n++;
-  g_dir_close (d);
-  return n - 1; /* the directory's own */
-}
-
-guint
-iiosim_count_sync_files (void)
+/* This process's open fds whose link reads @target (NULL: all of them),
+ * the directory's own left out. */
+static guint
+count_fds_to (const gchar *target)
 {
   GDir *d = g_dir_open ("/proc/self/fd", 0, NULL);
   const gchar *name;
   guint n = 0;
 
   while ((name = g_dir_read_name (d))) {
-    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
-    gchar *target = g_file_read_link (path, NULL);
+    gchar *path, *link;
 
-    if (target && g_str_equal (target, "anon_inode:sync_file"))
+    if (!target) {
       n++;
-    g_free (target);
+      continue;
+    }
+    path = g_build_filename ("/proc/self/fd", name, NULL);
+    link = g_file_read_link (path, NULL);
+    if (link && g_str_equal (link, target))
+      n++;
+    g_free (link);
     g_free (path);
   }
   g_dir_close (d);
-  return n;
+  return target ? n : n - 1;
+}
+
+guint
+iiosim_count_fds (void)
+{
+  return count_fds_to (NULL);
+}
+
+guint
+iiosim_count_sync_files (void)
+{
+  return count_fds_to ("anon_inode:sync_file");
 }
 
 guint
